@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { Duration, EnvVarName, RuleSetting } from './common.js';
+
+export const ShardNodeConfig = z.strictObject({
+  dsnEnv: EnvVarName.describe('Env var holding mysql://user:pass@host:port for this node.'),
+  concurrency: z.number().int().positive().optional(),
+});
+
+export const LogicalTableConfig = z.union([
+  z.strictObject({
+    kind: z.literal('sharded'),
+    actualDataNodes: z.string().describe('ShardingSphere inline expression, e.g. loan_${0..3}.t_order_${0..15}.'),
+    shardKey: z.string(),
+  }),
+  z.strictObject({ kind: z.literal('broadcast') }),
+  z.strictObject({ kind: z.literal('single'), database: z.string() }),
+]);
+
+export const EnvironmentTopology = z.strictObject({
+  nodes: z.record(z.string(), ShardNodeConfig),
+  databases: z.record(z.string(), z.string()).describe('Physical database -> node name.'),
+  tables: z.record(z.string(), LogicalTableConfig),
+  capacityBytes: z.number().int().positive().optional().describe('Cap on each physical database size.'),
+});
+
+export const MigrateConfig = z
+  .strictObject({
+    directory: z.string().default('migrations'),
+    environments: z.record(z.string(), EnvironmentTopology).default({}),
+    concurrency: z.number().int().positive().default(8),
+    nodeConcurrency: z.number().int().positive().default(4),
+    lockWaitTimeout: Duration.default('5s'),
+    lockRetries: z.number().int().nonnegative().default(3),
+    allowCopyAlter: z.boolean().default(false),
+    rules: z.record(z.string(), RuleSetting).default({}),
+  })
+  .describe('Shard-aware schema migrations.');
+export type MigrateConfig = z.infer<typeof MigrateConfig>;
