@@ -1,0 +1,94 @@
+// The gate's data model: what rules read (a commit range and the changes it carries) and
+// what they return (findings). Rules are data-in, findings-out.
+import type { GateConfig } from '../config/gate.js';
+import type { ShardshipConfig } from '../config/schema.js';
+
+export type FindingSeverity = 'error' | 'warn';
+
+export interface CommitInfo {
+  sha: string;
+  parents: string[];
+  author: string;
+  /** Full raw message (may have been decoded from a non-UTF-8 encoding). */
+  message: string;
+  isMerge: boolean;
+}
+
+export interface AddedLine {
+  /** 1-based line number in the new version of the file. */
+  line: number;
+  text: string;
+}
+
+export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
+
+export interface ChangedFile {
+  path: string;
+  /** For renames and copies. */
+  oldPath?: string;
+  status: ChangeStatus;
+  binary: boolean;
+  submodule: boolean;
+  /** Size of the new blob in bytes (absent for deletions). */
+  sizeBytes?: number;
+  /** Added or changed lines (new-side), empty for binary files. Capped for huge diffs. */
+  addedLines: AddedLine[];
+  /** True when addedLines was capped to keep memory bounded. */
+  truncated?: boolean;
+}
+
+export interface CommitChange {
+  commit: CommitInfo;
+  files: ChangedFile[];
+}
+
+/** What is being gated: a range of commits, the net change, and how to read file contents. */
+export interface GateSubject {
+  repoDir: string;
+  /** Commits in order, oldest first. */
+  commits: CommitChange[];
+  /** The net change from base to head (what a reviewer sees). */
+  net: ChangedFile[];
+  /** Base revision (exclusive) or undefined for a root / staged check. */
+  base?: string;
+  /** Head revision, or 'STAGED' for the index, or undefined for a message-only check. */
+  head?: string;
+  /** A predicted squash message (PR title), checked like a commit message. */
+  extraMessages?: { source: string; message: string }[];
+  /** Read a file as it is at head (or the index when staged); undefined when absent. */
+  readAtHead(path: string): Promise<Buffer | undefined>;
+  /** List files under a directory as they are at the base (the target branch). */
+  listAtBase(dir: string): Promise<string[]>;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: FindingSeverity;
+  message: string;
+  commit?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  hint?: string;
+  /** Stable across unrelated edits: used by the baseline. Set by the engine if a rule leaves it out. */
+  fingerprint?: string;
+}
+
+export interface RuleContext {
+  subject: GateSubject;
+  config: ShardshipConfig;
+  gate: GateConfig;
+  /** Rule options from shardship.yaml (`gate.rules.<id>.options`). */
+  options: Record<string, unknown>;
+  /** Widen code rules to every line of changed files. */
+  allLines: boolean;
+}
+
+export interface GateRule {
+  id: string;
+  group: 'commit' | 'diff' | 'code' | 'sql' | 'dockerfile';
+  defaultSeverity: FindingSeverity | 'off';
+  /** One line for the rule reference. */
+  description: string;
+  check(ctx: RuleContext): Promise<Omit<Finding, 'severity'>[]> | Omit<Finding, 'severity'>[];
+}
