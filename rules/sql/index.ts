@@ -1,0 +1,4 @@
+// The sql rules the gate runs. Each rule is one file in this folder, listed here.
+import type { GateRule } from '../../pipeline/gate/types.js';
+
+export const sqlRules: GateRule[] = [];
