@@ -2,9 +2,29 @@
 // GitHub runs it). `--check` fails when a committed bundle differs from a fresh build.
 import { build } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
+
+// @commitlint/config-validator reads its JSON schema through createRequire at run time; a
+// bundle has no node_modules beside it, so import the schema statically instead.
+const inlineCommitlintSchema = {
+  name: 'inline-commitlint-schema',
+  setup(b: { onLoad(o: { filter: RegExp }, cb: (args: { path: string }) => Promise<{ contents: string; loader: 'js'; resolveDir: string }>): void }) {
+    b.onLoad({ filter: /@commitlint[\\/]config-validator[\\/]lib[\\/]validate\.js$/ }, async (args) => {
+      const src = await readFile(args.path, 'utf8');
+      return {
+        contents: src.replace(
+          /const require = createRequire\(import\.meta\.url\);\s*const schema = require\("\.\/commitlint\.schema\.json"\);/,
+          'import schema from "./commitlint.schema.json";',
+        ),
+        loader: 'js',
+        resolveDir: args.path.replace(/[\\/][^\\/]+$/, ''),
+      };
+    });
+  },
+};
 const check = process.argv.includes('--check');
 const steps = existsSync(join(root, 'actions'))
   ? readdirSync(join(root, 'actions')).filter((d) => existsSync(join(root, 'actions', d, 'index.ts')))
@@ -19,7 +39,20 @@ for (const step of steps) {
     format: 'esm',
     write: false,
     legalComments: 'none',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    minify: true,
+    banner: {
+      js: [
+        "import { createRequire as __cr } from 'node:module';",
+        "import { fileURLToPath as __fu } from 'node:url';",
+        "import { dirname as __dn } from 'node:path';",
+        'const require = __cr(import.meta.url);',
+        'const __filename = __fu(import.meta.url);',
+        'const __dirname = __dn(__filename);',
+      ].join(' '),
+    },
+    // ssh2 (under dockerode) wraps its optional native addons in try/catch: leave them out.
+    external: ['*.node'],
+    plugins: [inlineCommitlintSchema],
     logLevel: 'warning',
   });
   const code = result.outputFiles[0]!.text;

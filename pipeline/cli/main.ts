@@ -4,7 +4,7 @@ import { ExitCode, isShardshipError, formatProblem, ConfigError } from '../core/
 import { processOutput, type Output } from '../core/output.js';
 import { redact } from '../core/redact.js';
 import type { CliContext } from './context.js';
-import { commands } from './commands/index.js';
+import { loadCommands } from './commands/index.js';
 
 export interface MainOptions {
   cwd?: string;
@@ -33,7 +33,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     })
     .showSuggestionAfterError(true);
   program.enablePositionalOptions(false);
-  for (const register of commands) register(program, ctx);
+  for (const register of await loadCommands(argv)) register(program, ctx);
   for (const cmd of allCommands(program)) cmd.exitOverride();
 
   try {

@@ -2,13 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { resolve, relative } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { ShardshipConfig } from './schema.js';
-import { parseYamlSource, validateYaml } from './yaml-source.js';
+import { parseYamlSource, validateYaml, type YamlSource } from './yaml-source.js';
 
 export const DEFAULT_CONFIG_FILE = 'shardship.yaml';
 
 export interface LoadedConfig {
   file: string;
   config: ShardshipConfig;
+  /** The parsed document, for file:line positions in later checks (absent when defaulted). */
+  source?: YamlSource;
 }
 
 /** Read and validate shardship.yaml; a missing file yields the defaults when `optional`. */
@@ -24,7 +26,8 @@ export async function loadConfig(cwd: string, file = DEFAULT_CONFIG_FILE, opts: 
     }
     throw new ConfigError([{ path: '', message: `cannot read ${shown}: ${(e as Error).message}`, hint: 'create it, or pass --config FILE' }], { cause: e });
   }
-  return { file: shown, config: parseConfig(shown, text) };
+  const source = parseYamlSource(shown, text);
+  return { file: shown, config: validateYaml(source, ShardshipConfig), source };
 }
 
 export function parseConfig(file: string, text: string): ShardshipConfig {

@@ -10,10 +10,10 @@ export const LogicalTableConfig = z.union([
   z.strictObject({
     kind: z.literal('sharded'),
     actualDataNodes: z.string().describe('ShardingSphere inline expression, e.g. loan_${0..3}.t_order_${0..15}.'),
-    shardKey: z.string(),
+    shardKey: z.string().describe('Column that routes a row to its shard (code must constrain it).'),
   }),
-  z.strictObject({ kind: z.literal('broadcast') }),
-  z.strictObject({ kind: z.literal('single'), database: z.string() }),
+  z.strictObject({ kind: z.literal('broadcast').describe('Same table in every physical database.') }),
+  z.strictObject({ kind: z.literal('single').describe('One table in one database.'), database: z.string() }),
 ]);
 
 export const EnvironmentTopology = z.strictObject({
@@ -22,6 +22,8 @@ export const EnvironmentTopology = z.strictObject({
   tables: z.record(z.string(), LogicalTableConfig),
   capacityBytes: z.number().int().positive().optional().describe('Cap on each physical database size.'),
 });
+export type EnvironmentTopology = z.infer<typeof EnvironmentTopology>;
+export type LogicalTableConfig = z.infer<typeof LogicalTableConfig>;
 
 export const MigrateConfig = z
   .strictObject({
@@ -32,7 +34,7 @@ export const MigrateConfig = z
     lockWaitTimeout: Duration.default('5s'),
     lockRetries: z.number().int().nonnegative().default(3),
     allowCopyAlter: z.boolean().default(false),
-    rules: z.record(z.string(), RuleSetting).default({}),
+    rules: z.record(z.string(), RuleSetting).default({}).describe('SQL lint rule id (sql/destructive-drop...) -> severity or { severity, options }.'),
   })
   .describe('Shard-aware schema migrations.');
 export type MigrateConfig = z.infer<typeof MigrateConfig>;

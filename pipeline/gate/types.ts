@@ -45,6 +45,8 @@ export interface CommitChange {
 /** What is being gated: a range of commits, the net change, and how to read file contents. */
 export interface GateSubject {
   repoDir: string;
+  /** What this subject is, for reports: e.g. `refs/heads/main` in a pre-receive hook. */
+  label?: string;
   /** Commits in order, oldest first. */
   commits: CommitChange[];
   /** The net change from base to head (what a reviewer sees). */
@@ -70,6 +72,8 @@ export interface Finding {
   line?: number;
   column?: number;
   hint?: string;
+  /** The subject's label when it has one (the pushed ref, the pull request). Set by the engine. */
+  subject?: string;
   /** Stable across unrelated edits: used by the baseline. Set by the engine if a rule leaves it out. */
   fingerprint?: string;
 }
@@ -84,11 +88,18 @@ export interface RuleContext {
   allLines: boolean;
 }
 
+/**
+ * What a rule returns: a finding without a severity (the engine applies the configured one).
+ * A rule may say `severity: 'warn'` to downgrade one finding (commitlint warnings); it can
+ * never raise a finding above the configured severity.
+ */
+export type RuleFinding = Omit<Finding, 'severity'> & { severity?: FindingSeverity };
+
 export interface GateRule {
   id: string;
   group: 'commit' | 'diff' | 'code' | 'sql' | 'dockerfile';
   defaultSeverity: FindingSeverity | 'off';
   /** One line for the rule reference. */
   description: string;
-  check(ctx: RuleContext): Promise<Omit<Finding, 'severity'>[]> | Omit<Finding, 'severity'>[];
+  check(ctx: RuleContext): Promise<RuleFinding[]> | RuleFinding[];
 }

@@ -1,5 +1,22 @@
-// Every CLI command, one file each. A new command adds one line here.
+// Every CLI command, one file each, loaded on demand: a command's module pulls in its stage's
+// vendor clients (ESLint, mysql2, dockerode, client-node...), and `shardship gate` in a hook
+// must not pay for loading all of them. A new command adds one entry here.
 import type { CommandModule } from '../context.js';
-import { registerConfig } from './config.js';
 
-export const commands: CommandModule[] = [registerConfig];
+export const commandLoaders: Record<string, () => Promise<CommandModule[]>> = {
+  config: async () => [(await import('./config.js')).registerConfig],
+  gate: async () => [(await import('./gate.js')).registerGate],
+  hooks: async () => [(await import('./hooks.js')).registerHooks],
+  build: async () => [(await import('./build.js')).registerBuild],
+  // `migrate apply|status|verify|repair` attach to the `migrate` command the planner creates.
+  migrate: async () => [(await import('./migrate.js')).registerMigrate, (await import('./migrate-apply.js')).registerMigrateApply],
+  release: async () => [(await import('./release.js')).registerRelease],
+  run: async () => [(await import('./run.js')).registerRun],
+};
+
+/** The modules for `argv`: only the named command's, or all of them (help, unknown command). */
+export async function loadCommands(argv: readonly string[]): Promise<CommandModule[]> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  const loaders = name && name in commandLoaders ? [commandLoaders[name]!] : Object.values(commandLoaders);
+  return (await Promise.all(loaders.map((load) => load()))).flat();
+}

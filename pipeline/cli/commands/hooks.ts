@@ -1,0 +1,27 @@
+import { resolve } from 'node:path';
+import type { CommandModule } from '../context.js';
+import { GitRepo } from '../../git/repo.js';
+import { installClientHooks, preReceiveHookScript } from '../../gate/hooks.js';
+
+export const registerHooks: CommandModule = (program, ctx) => {
+  const hooks = program.command('hooks').description('install git hooks that run the gate');
+  hooks
+    .command('install')
+    .description('install commit-msg and pre-commit hooks into this repository (honours core.hooksPath)')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--force', 'replace hooks that shardship did not install')
+    .option('--json', 'print the installed hooks as JSON')
+    .action(async (opts: { repo: string; force?: boolean; json?: boolean }) => {
+      const repo = new GitRepo(resolve(ctx.cwd, opts.repo), ctx.env);
+      const installed = await installClientHooks(repo, { force: Boolean(opts.force) });
+      if (opts.json) ctx.output.json({ installed });
+      else for (const h of installed) ctx.output.out(`${h.replaced ? 'replaced' : 'installed'} ${h.name} hook: ${h.path}`);
+    });
+  hooks
+    .command('pre-receive')
+    .description('print a server-side pre-receive hook script that runs the gate on every push')
+    .option('-c, --config <file>', 'server-side shardship.yaml (default: the one on the repository HEAD)')
+    .action((opts: { config?: string }) => {
+      ctx.output.out(preReceiveHookScript(opts.config ? { config: resolve(ctx.cwd, opts.config) } : {}).trimEnd());
+    });
+};

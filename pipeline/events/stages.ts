@@ -1,0 +1,27 @@
+// The stage port the event pipeline drives. The actions and `shardship run` wire each entry to
+// the real stage core (gate/build/migrate/release); an entry left out is reported as not run.
+import type { ShardshipConfig } from '../config/schema.js';
+import type { BuildReport, GateReport, MigrationReport, ReleaseReport } from '../report/types.js';
+import type { SlashAction } from './slash-command.js';
+
+export interface PipelineStages {
+  gate?(req: { base?: string; head: string; extraMessages: { source: string; message: string }[] }): Promise<GateReport>;
+  build?(req: { ref: string; sha: string; push: boolean }): Promise<BuildReport>;
+  migrate?(req: { environment: string; apply: boolean }): Promise<MigrationReport>;
+  release?(req: { environment: string; sha: string; image?: string; digest?: string; app?: string }): Promise<ReleaseReport[]>;
+  /** Slash commands: promote | abort | status | pause | resume, for one app or all. */
+  control?(req: { action: SlashAction; app?: string }): Promise<ReleaseReport[]>;
+}
+
+/** Release states that mean the rollout did not succeed. */
+export const FAILED_RELEASE_STATES = new Set(['aborted', 'rolled-back', 'failed', 'degraded']);
+export const PAUSED_RELEASE_STATES = new Set(['paused']);
+
+/** What the wiring of a real stage needs. */
+export interface WireOptions {
+  repoDir: string;
+  config: ShardshipConfig;
+  env: NodeJS.ProcessEnv;
+  /** The action's inputs (empty outside Actions). */
+  input(name: string): string;
+}

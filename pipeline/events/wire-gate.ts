@@ -1,0 +1,80 @@
+// Wires the gate core into the stage port. One file per stage, so that each action bundles
+// only the stages it runs. The gate core (ESLint, commitlint, secretlint) is imported on use,
+// so a pipeline run that never gates never loads it.
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import type { GateReport } from '../report/types.js';
+import type { PipelineStages, WireOptions } from './stages.js';
+
+export interface GateWiring {
+  /** Report this `shardship gate --json` result instead of running the gate (e.g. from an earlier step). */
+  findingsFile?: string;
+  /** Also write SARIF 2.1.0 here, for code-scanning upload. */
+  sarifFile?: string;
+}
+
+const GateJson = z.object({
+  passed: z.boolean(),
+  subjects: z.array(z.string()).default([]),
+  findings: z.array(
+    z.object({
+      ruleId: z.string(),
+      severity: z.enum(['error', 'warn']),
+      message: z.string(),
+      commit: z.string().nullish(),
+      file: z.string().nullish(),
+      line: z.number().int().nullish(),
+      column: z.number().int().nullish(),
+      hint: z.string().nullish(),
+      fingerprint: z.string().nullish(),
+    }),
+  ),
+});
+
+export async function readGateJson(file: string): Promise<GateReport> {
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read the gate result ${file}: ${(e as Error).message}`, { hint: 'write it with `shardship gate --json > FILE`', cause: e });
+  }
+  const r = GateJson.safeParse(data);
+  if (!r.success) throw new UsageError(`${file} is not a \`shardship gate --json\` result: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+  const drop = <T>(v: T | null | undefined): T | undefined => v ?? undefined;
+  return {
+    range: r.data.subjects.join(', ') || file,
+    passed: r.data.passed,
+    findings: r.data.findings.map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      message: f.message,
+      commit: drop(f.commit),
+      file: drop(f.file),
+      line: drop(f.line),
+      column: drop(f.column),
+      hint: drop(f.hint),
+      fingerprint: drop(f.fingerprint),
+    })),
+  };
+}
+
+export function gateStage(opts: WireOptions, wiring: GateWiring = {}): Pick<PipelineStages, 'gate'> {
+  return {
+    gate: async ({ base, head, extraMessages }) => {
+      if (wiring.findingsFile) return readGateJson(resolve(opts.repoDir, wiring.findingsFile));
+      const [{ runGate }, { sarifReport }] = await Promise.all([import('../gate/run.js'), import('../gate/report/sarif.js')]);
+      const title = extraMessages.find((m) => m.source === 'pull request title')?.message;
+      // A new branch has no `before`: gate its head commit against its parent.
+      const mode = base
+        ? title !== undefined
+          ? ({ kind: 'pr', base, head, title } as const)
+          : ({ kind: 'range', from: base, to: head } as const)
+        : ({ kind: 'range', from: `${head}~1`, to: head } as const);
+      const r = await runGate({ repoDir: opts.repoDir, config: opts.config, mode, env: opts.env });
+      if (wiring.sarifFile) await writeFile(resolve(opts.repoDir, wiring.sarifFile), JSON.stringify(sarifReport(r, 'action'), null, 2) + '\n');
+      return { range: r.subjects.join(', ') || `${base?.slice(0, 12) ?? ''}..${head.slice(0, 12)}`, findings: r.findings, passed: r.passed };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// Versioned migration file names (Flyway style `V<version>__<description>.sql`) and their order.
+import type { RuleContext } from './types.js';
+import { isString, option } from './changes.js';
+
+const VERSIONED = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
+const REPEATABLE = /^R__.+\.sql$/;
+
+export interface MigrationName {
+  version: number[];
+  /** As written in the file name, e.g. `1_2`. */
+  versionText: string;
+  description: string;
+}
+
+export function parseMigrationName(path: string): MigrationName | undefined {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const m = VERSIONED.exec(name);
+  if (!m) return undefined;
+  return { version: m[1]!.split(/[._]/).map(Number), versionText: m[1]!, description: m[2]! };
+}
+
+export function isRepeatableMigration(path: string): boolean {
+  return REPEATABLE.test(path.slice(path.lastIndexOf('/') + 1));
+}
+
+/** Numeric comparison part by part: 1.10 > 1.9, and 1 == 1.0. */
+export function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The migrations folder: rule option `directory`, else migrate.directory, else `migrations`. */
+export function migrationsDir(ctx: RuleContext, ruleId: string): string {
+  const dir = option(ruleId, ctx.options, 'directory', ctx.config.migrate?.directory ?? 'migrations', isString, 'a folder path');
+  return dir.replace(/^\.\//, '').replace(/\/+$/, '');
+}
+
+export function isUnder(path: string | undefined, dir: string): path is string {
+  return path !== undefined && (dir === '' || dir === '.' || path.startsWith(`${dir}/`));
+}

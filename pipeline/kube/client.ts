@@ -1,0 +1,220 @@
+// The Cluster adapter: the only module that imports @kubernetes/client-node. It takes the
+// connection and credentials from a kubeconfig (KubeConfig does TLS, tokens, exec auth) and
+// speaks the REST paths itself, so that merge/JSON patches, resourceVersion preconditions
+// and Status bodies are under our control. Vendor errors are translated here, once.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ServiceError } from '../core/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, type Cluster, type ClusterStats, type KubeObject, type ObjectRef } from './types.js';
+
+interface Resource {
+  plural: string;
+  /** API group ('' for core). */
+  group: string;
+}
+
+// The kinds the release engine reads and writes.
+const RESOURCES: Record<string, Resource> = {
+  'v1/ConfigMap': { plural: 'configmaps', group: '' },
+  'v1/Service': { plural: 'services', group: '' },
+  'v1/Pod': { plural: 'pods', group: '' },
+  'v1/Event': { plural: 'events', group: '' },
+  'v1/ServiceAccount': { plural: 'serviceaccounts', group: '' },
+  'apps/v1/Deployment': { plural: 'deployments', group: 'apps' },
+  'apps/v1/ReplicaSet': { plural: 'replicasets', group: 'apps' },
+  'networking.istio.io/v1/VirtualService': { plural: 'virtualservices', group: 'networking.istio.io' },
+  'networking.istio.io/v1/DestinationRule': { plural: 'destinationrules', group: 'networking.istio.io' },
+  'gateway.networking.k8s.io/v1/HTTPRoute': { plural: 'httproutes', group: 'gateway.networking.k8s.io' },
+};
+
+export interface KubeClusterOptions {
+  /** A kubeconfig file; default: $KUBECONFIG, ~/.kube/config, or in-cluster. */
+  kubeconfigPath?: string;
+  /** 5xx / network retries before giving up. */
+  retries?: number;
+  /** First backoff in ms; doubles each attempt. */
+  backoffMs?: number;
+  fieldManager?: string;
+}
+
+interface Status {
+  kind?: string;
+  reason?: string;
+  message?: string;
+  code?: number;
+}
+
+export function connectCluster(opts: KubeClusterOptions = {}): Cluster {
+  const kc = new KubeConfig();
+  try {
+    if (opts.kubeconfigPath) kc.loadFromFile(opts.kubeconfigPath);
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw new ServiceError('kubernetes', `cannot load kubeconfig ${opts.kubeconfigPath ?? '(default)'}: ${(e as Error).message}`, {
+      hint: 'set KUBECONFIG or pass --kubeconfig FILE',
+      cause: e,
+    });
+  }
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new ServiceError('kubernetes', 'the kubeconfig has no current cluster', { hint: 'set current-context in the kubeconfig' });
+  return new KubeCluster(kc, server.replace(/\/+$/, ''), opts);
+}
+
+class KubeCluster implements Cluster {
+  readonly stats: ClusterStats = { reads: 0, writes: 0, writesByKind: {}, apiMs: 0 };
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly fieldManager: string;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly server: string,
+    opts: KubeClusterOptions,
+  ) {
+    this.retries = opts.retries ?? 4;
+    this.backoffMs = opts.backoffMs ?? 100;
+    this.fieldManager = opts.fieldManager ?? 'shardship';
+  }
+
+  async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    try {
+      return await this.call<T>('GET', 'get', ref.apiVersion, ref.kind, ref.namespace, ref.name);
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+
+  async list<T extends KubeObject>(apiVersion: string, kind: string, namespace: string, labelSelector?: string): Promise<T[]> {
+    const query = labelSelector ? `labelSelector=${encodeURIComponent(labelSelector)}` : '';
+    const res = await this.call<{ items?: T[] }>('GET', 'list', apiVersion, kind, namespace, undefined, undefined, undefined, query);
+    // List items carry no apiVersion/kind on the wire: put them back for callers.
+    return (res.items ?? []).map((i) => ({ ...i, apiVersion, kind }));
+  }
+
+  create<T extends KubeObject>(obj: T): Promise<T> {
+    return this.call<T>('POST', 'create', obj.apiVersion, obj.kind, obj.metadata.namespace ?? 'default', undefined, obj);
+  }
+
+  replace<T extends KubeObject>(obj: T): Promise<T> {
+    return this.call<T>('PUT', 'update', obj.apiVersion, obj.kind, obj.metadata.namespace ?? 'default', obj.metadata.name, obj);
+  }
+
+  patch<T extends KubeObject>(ref: ObjectRef, patch: unknown, type: 'merge' | 'json'): Promise<T> {
+    const contentType = type === 'merge' ? 'application/merge-patch+json' : 'application/json-patch+json';
+    return this.call<T>('PATCH', 'patch', ref.apiVersion, ref.kind, ref.namespace, ref.name, patch, contentType);
+  }
+
+  async delete(ref: ObjectRef): Promise<void> {
+    try {
+      await this.call('DELETE', 'delete', ref.apiVersion, ref.kind, ref.namespace, ref.name);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+  }
+
+  private path(apiVersion: string, kind: string, namespace: string, name?: string): { path: string; resource: string } {
+    const res = RESOURCES[`${apiVersion}/${kind}`];
+    if (!res) throw new ServiceError('kubernetes', `shardship does not know the REST path of ${apiVersion} ${kind}`);
+    const root = res.group ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    const path = `${root}/namespaces/${encodeURIComponent(namespace)}/${res.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+    return { path, resource: res.group ? `${res.plural}.${res.group}` : res.plural };
+  }
+
+  private async call<T>(
+    method: string,
+    verb: string,
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name?: string,
+    body?: unknown,
+    contentType = 'application/json',
+    query = '',
+  ): Promise<T> {
+    const { path, resource } = this.path(apiVersion, kind, namespace, name);
+    const isWrite = method !== 'GET';
+    const qs = [query, isWrite && method !== 'DELETE' ? `fieldManager=${this.fieldManager}` : ''].filter(Boolean).join('&');
+    const url = new URL(`${this.server}${path}${qs ? `?${qs}` : ''}`);
+    const what = `${kind} ${namespace}/${name ?? ''}`.replace(/\/$/, '');
+    for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
+      let status: number;
+      let text: string;
+      try {
+        ({ status, text } = await this.send(url, method, body, contentType));
+      } catch (e) {
+        this.stats.apiMs += performance.now() - started;
+        if (attempt < this.retries) {
+          await sleep(this.backoffMs * 2 ** attempt);
+          continue;
+        }
+        throw new ServiceError('kubernetes', `${method} ${url.pathname} failed: ${(e as Error).message}`, {
+          hint: `is the API server at ${this.server} reachable?`,
+          cause: e,
+        });
+      }
+      this.stats.apiMs += performance.now() - started;
+      if (isWrite) {
+        this.stats.writes++;
+        this.stats.writesByKind[kind] = (this.stats.writesByKind[kind] ?? 0) + 1;
+      } else this.stats.reads++;
+      if (status < 300) return (text ? JSON.parse(text) : {}) as T;
+      const st = parseStatus(text);
+      if (status >= 500 && attempt < this.retries) {
+        await sleep(this.backoffMs * 2 ** attempt);
+        continue;
+      }
+      const cause = Object.assign(new Error(st.message ?? `HTTP ${status}`), { status, body: st });
+      if (status === 403) throw new ForbiddenError(verb, resource, namespace, { cause });
+      if (status === 404) throw new NotFoundError(what, { cause });
+      if (status === 409) throw new ConflictError(`${verb} ${what}: ${st.message ?? st.reason ?? 'conflict'}`, { cause });
+      if (status === 401) {
+        throw new ServiceError('kubernetes', `unauthorized (${st.message ?? 'HTTP 401'})`, { hint: 'the kubeconfig credentials were refused', cause });
+      }
+      if (status >= 500) {
+        throw new ServiceError('kubernetes', `${verb} ${what}: API server error ${status} after ${this.retries + 1} attempts: ${st.message ?? ''}`.trim(), {
+          hint: 'the API server is failing; the release state was left as it was: run the command again later',
+          cause,
+        });
+      }
+      throw new ServiceError('kubernetes', `${verb} ${what}: ${st.message ?? `HTTP ${status}`}`, { cause });
+    }
+  }
+
+  private async send(url: URL, method: string, body: unknown, contentType: string): Promise<{ status: number; text: string }> {
+    const opts: RequestOptions = { method, headers: { Accept: 'application/json' }, timeout: 30_000 };
+    await this.kc.applyToHTTPSOptions(opts);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) opts.headers = { ...opts.headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) };
+    const isHttps = url.protocol === 'https:';
+    // KubeConfig prepares an https.Agent; a plain-http server (a local proxy, the simulator) must not get it.
+    if (!isHttps) delete opts.agent;
+    return new Promise((resolve, reject) => {
+      const req = (isHttps ? httpsRequest : httpRequest)(url, opts, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('request timed out')));
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+function parseStatus(text: string): Status {
+  try {
+    const v = JSON.parse(text) as Status;
+    return typeof v === 'object' && v ? v : {};
+  } catch {
+    return { message: text.slice(0, 200) };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

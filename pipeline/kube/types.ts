@@ -1,0 +1,83 @@
+// The `Cluster` port: the few Kubernetes verbs the release engine needs, over plain
+// objects. Only pipeline/kube/client.ts talks to the API; everything else sees this.
+import { ServiceError } from '../core/errors.js';
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+    generation?: number;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+}
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export type JsonPatchOp =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string };
+
+export interface ClusterStats {
+  reads: number;
+  writes: number;
+  /** Writes per kind, e.g. { VirtualService: 3 }. */
+  writesByKind: Record<string, number>;
+  /** Milliseconds spent waiting on API calls. */
+  apiMs: number;
+}
+
+export interface Cluster {
+  /** The object, or undefined when it does not exist (404). */
+  get<T extends KubeObject = KubeObject>(ref: ObjectRef): Promise<T | undefined>;
+  list<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, namespace: string, labelSelector?: string): Promise<T[]>;
+  create<T extends KubeObject = KubeObject>(obj: T): Promise<T>;
+  /** Replace; with metadata.resourceVersion set, a stale write fails with ConflictError. */
+  replace<T extends KubeObject = KubeObject>(obj: T): Promise<T>;
+  patch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: unknown, type: 'merge' | 'json'): Promise<T>;
+  delete(ref: ObjectRef): Promise<void>;
+  /** Counters for benchmarks and reports. */
+  readonly stats: ClusterStats;
+}
+
+/** 409: someone else wrote first (stale resourceVersion, or the object already exists). Re-read and re-plan. */
+export class ConflictError extends ServiceError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('kubernetes', message, { ...options, hint: 'another writer changed the object; re-read it and try again' });
+  }
+}
+
+/** 403: the credentials lack a verb on a resource; the message names both. */
+export class ForbiddenError extends ServiceError {
+  constructor(
+    readonly verb: string,
+    readonly resource: string,
+    readonly namespace: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super('kubernetes', `forbidden: cannot ${verb} ${resource} in namespace "${namespace}"`, {
+      ...options,
+      hint: `grant the role verb "${verb}" on resource "${resource}" (see deploy-templates/watch/rbac.yaml)`,
+    });
+  }
+}
+
+export class NotFoundError extends ServiceError {
+  constructor(what: string, options: { cause?: unknown } = {}) {
+    super('kubernetes', `${what} not found`, options);
+  }
+}
+
+export function refOf(obj: KubeObject): ObjectRef {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
+}

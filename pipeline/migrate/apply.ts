@@ -1,0 +1,505 @@
+// The executor: applies a MigrationPlan to every physical database, in parallel (a global and a
+// per-node limit), in waves (canary first), resumable, and never twice (history + GET_LOCK).
+import pLimit from 'p-limit';
+import { durationMs } from '../config/common.js';
+import type { MigrateConfig } from '../config/migrate.js';
+import { MysqlError } from '../mysql/errors.js';
+import type { ShardConnection, ShardConnector } from '../mysql/types.js';
+import { checkEffect, statementEffect } from './effects.js';
+import { decideMigration, markFinished, markRunning, progressSql, readHistory, ensureHistoryTable, type HistoryRow, type MigrationAction } from './history.js';
+import { acquireDatabaseLock, releaseDatabaseLock } from './locks.js';
+import { chooseAlgorithms, copyRefusal } from './online-ddl.js';
+import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration, ShardTarget } from './plan-types.js';
+import { compareCollected, copiesFromPlan, readTableDdls, verifySchemas, type CollectedDdl, type DriftReport } from './verify.js';
+
+export type DatabaseOutcome = 'applied' | 'up-to-date' | 'failed' | 'refused' | 'locked' | 'unreachable' | 'skipped';
+
+export interface MigrationReport {
+  version: string;
+  action: 'skipped' | 'applied' | 'resumed' | 'failed' | 'refused';
+  statementsRun: number;
+  /** Statements found already in effect on resume (a crash hit between the DDL and its history update). */
+  statementsAlreadyApplied: number;
+  durationMs: number;
+  error?: string;
+}
+
+export interface DatabaseReport {
+  target: ShardTarget;
+  outcome: DatabaseOutcome;
+  wave: number;
+  migrations: MigrationReport[];
+  statementsRun: number;
+  /** Lock-wait retries (another transaction held a metadata lock). */
+  lockRetries: number;
+  /** How the DDL ran: INSTANT / INPLACE / COPY / AS_WRITTEN -> count. */
+  algorithms: Record<string, number>;
+  durationMs: number;
+  error?: string;
+  failedStatement?: { version: string; index: number; sourceLine: number; physicalTable: string };
+}
+
+export interface MigrationRun {
+  environment: string;
+  startedAt: string;
+  durationMs: number;
+  ok: boolean;
+  waves: string[][];
+  databases: DatabaseReport[];
+  verifyBefore?: DriftReport;
+  verifyCanary?: DriftReport;
+  verifyAfter?: DriftReport;
+  /** Why the run stopped early, if it did (canary failed, --stop-on-error). */
+  stopped?: string;
+}
+
+export type ProgressEvent =
+  | { type: 'start'; databases: { target: ShardTarget; statements: number }[] }
+  | { type: 'database-start'; target: ShardTarget; statements: number }
+  | { type: 'statement'; target: ShardTarget; done: number; total: number }
+  | { type: 'retry'; target: ShardTarget; attempt: number; reason: string }
+  | { type: 'database-done'; report: DatabaseReport }
+  | { type: 'verify'; phase: 'before' | 'canary' | 'after'; report: DriftReport };
+
+export type ExecutorConfig = Pick<MigrateConfig, 'concurrency' | 'nodeConcurrency' | 'lockWaitTimeout' | 'lockRetries' | 'allowCopyAlter'>;
+
+export interface ApplyOptions {
+  connections: ShardConnector;
+  config: ExecutorConfig;
+  /** Per-node connection limits from the topology (nodes.<n>.concurrency). */
+  nodeConcurrency?: Record<string, number | undefined>;
+  canary?: number;
+  stopOnError?: boolean;
+  appliedBy: string;
+  onProgress?: (e: ProgressEvent) => void;
+  /** How long a second run waits for the per-database lock. */
+  lockTimeoutSeconds?: number;
+  /** Schema drift check around the apply (default: before and after). */
+  verify?: 'before-after' | 'after' | 'off';
+}
+
+interface Job {
+  db: DatabasePlan;
+  statements: number;
+  wave: number;
+}
+
+class StatementFailure extends Error {
+  constructor(
+    message: string,
+    readonly statement: PhysicalStatement,
+    readonly version: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Order databases so consecutive ones sit on different nodes: the global limit spreads over nodes. */
+export function interleaveByNode<T extends { target: ShardTarget }>(dbs: T[]): T[] {
+  const byNode = new Map<string, T[]>();
+  for (const d of dbs) byNode.set(d.target.node, [...(byNode.get(d.target.node) ?? []), d]);
+  const queues = [...byNode.values()];
+  const out: T[] = [];
+  for (let i = 0; out.length < dbs.length; i++) {
+    for (const q of queues) {
+      const d = q[i];
+      if (d) out.push(d);
+    }
+  }
+  return out;
+}
+
+/** Split into waves: the first `canary` databases (spread over nodes), then the rest. Pure. */
+export function planWaves<T extends { target: ShardTarget }>(dbs: T[], canary: number | undefined): T[][] {
+  const ordered = interleaveByNode(dbs);
+  if (!canary || canary <= 0 || canary >= ordered.length) return [ordered];
+  return [ordered.slice(0, canary), ordered.slice(canary)];
+}
+
+export function statementCount(db: DatabasePlan): number {
+  return db.migrations.reduce((n, m) => n + m.statements.length, 0);
+}
+
+export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): Promise<MigrationRun> {
+  const started = Date.now();
+  const emit = opts.onProgress ?? (() => undefined);
+  const verifyMode = opts.verify ?? 'before-after';
+  const run: MigrationRun = { environment: plan.environment, startedAt: new Date(started).toISOString(), durationMs: 0, ok: false, waves: [], databases: [] };
+  const reports = new Map<string, DatabaseReport>();
+
+  // Phase 1 (no locks): read every history, so that an edited applied migration stops the whole
+  // run before any shard changes, and up-to-date databases are not even locked.
+  const pendingSet = new Set<DatabasePlan>();
+  const checkLimit = pLimit(opts.config.concurrency);
+  const refusals: DatabaseReport[] = [];
+  await Promise.all(
+    plan.databases.map((db) =>
+      checkLimit(async () => {
+        const base = { target: db.target, wave: 0, migrations: [], statementsRun: 0, lockRetries: 0, algorithms: {}, durationMs: 0 };
+        let conn: ShardConnection | undefined;
+        try {
+          conn = await opts.connections.connect(db.target);
+          const history = new Map((await readHistory(conn))?.map((r) => [r.version, r]) ?? []);
+          const actions = db.migrations.map((m) => ({ m, a: decideMigration(m.migration, m.statements.length, history.get(m.migration.version)) }));
+          const refused = actions.filter((x) => x.a.kind === 'refuse');
+          if (refused.length > 0) {
+            const r: DatabaseReport = {
+              ...base,
+              outcome: 'refused',
+              error: refused.map((x) => (x.a as { reason: string }).reason).join('; '),
+              migrations: refused.map((x) => ({ version: x.m.migration.version, action: 'refused', statementsRun: 0, statementsAlreadyApplied: 0, durationMs: 0 })),
+            };
+            refusals.push(r);
+          } else if (actions.every((x) => x.a.kind === 'skip')) {
+            reports.set(db.target.database, { ...base, outcome: 'up-to-date' });
+          } else pendingSet.add(db);
+        } catch (e) {
+          reports.set(db.target.database, { ...base, outcome: e instanceof MysqlError && e.nodeDown ? 'unreachable' : 'failed', error: errorText(e) });
+        } finally {
+          await conn?.close();
+        }
+      }),
+    ),
+  );
+  for (const r of refusals) reports.set(r.target.database, r);
+  // Plan order, not the order the checks happened to finish in: waves are then reproducible.
+  const pending = plan.databases.filter((d) => pendingSet.has(d));
+
+  const finish = (): MigrationRun => {
+    run.databases = plan.databases.map((d) => reports.get(d.target.database)!).filter(Boolean);
+    run.durationMs = Date.now() - started;
+    run.ok = !run.stopped && run.databases.every((d) => d.outcome === 'applied' || d.outcome === 'up-to-date') && (run.verifyAfter?.ok ?? true) && (run.verifyCanary?.ok ?? true);
+    return run;
+  };
+
+  if (refusals.length > 0) {
+    run.stopped = 'an applied migration changed (checksum mismatch): nothing was applied';
+    for (const db of pending) reports.set(db.target.database, skipped(db.target, 0));
+    return finish();
+  }
+  const unreadable = [...reports.values()].filter((r) => r.outcome === 'failed' || r.outcome === 'unreachable');
+  if (opts.stopOnError && unreadable.length > 0) {
+    run.stopped = `--stop-on-error: ${unreadable.map((r) => `${r.target.database} ${r.outcome}`).join(', ')} before anything ran`;
+    for (const db of pending) reports.set(db.target.database, skipped(db.target, 0));
+    return finish();
+  }
+
+  // Verification reads each database's DDL inside its own job, on its already-open locked
+  // session, right before its first statement and right after its last: no extra pass over
+  // the shards, and the reads overlap other databases' DDL.
+  const collect = { before: verifyMode === 'before-after' ? new Map<string, string | null>() : undefined, after: verifyMode === 'off' ? undefined : new Map<string, string | null>() };
+
+  const waves = planWaves(pending, opts.canary);
+  run.waves = waves.map((w) => w.map((d) => d.target.database));
+  emit({ type: 'start', databases: pending.map((d) => ({ target: d.target, statements: statementCount(d) })) });
+
+  const global = pLimit(opts.config.concurrency);
+  const perNode = new Map<string, ReturnType<typeof pLimit>>();
+  const nodeLimit = (node: string) => {
+    let l = perNode.get(node);
+    if (!l) perNode.set(node, (l = pLimit(opts.nodeConcurrency?.[node] ?? opts.config.nodeConcurrency)));
+    return l;
+  };
+  const executor = new Executor(opts, emit, collect);
+
+  for (let w = 0; w < waves.length; w++) {
+    const wave = waves[w]!;
+    if (run.stopped) {
+      for (const db of wave) reports.set(db.target.database, skipped(db.target, w));
+      continue;
+    }
+    await Promise.all(
+      wave.map((db) =>
+        nodeLimit(db.target.node)(() =>
+          global(async () => {
+            if (run.stopped) {
+              reports.set(db.target.database, skipped(db.target, w));
+              return;
+            }
+            const report = await executor.applyDatabase({ db, statements: statementCount(db), wave: w });
+            reports.set(db.target.database, report);
+            emit({ type: 'database-done', report });
+            if (opts.stopOnError && report.outcome !== 'applied' && report.outcome !== 'up-to-date') {
+              run.stopped = `--stop-on-error: ${db.target.database} ${report.outcome}`;
+            }
+          }),
+        ),
+      ),
+    );
+    const isCanary = waves.length > 1 && w === 0;
+    if (isCanary && !run.stopped) {
+      const failed = wave.filter((d) => reports.get(d.target.database)?.outcome !== 'applied');
+      if (failed.length > 0) run.stopped = `canary failed on ${failed.map((d) => d.target.database).join(', ')}: the other databases were not touched`;
+      else if (collect.after) {
+        run.verifyCanary = compareCollected(copiesFromPlan(plan, new Set(wave.map((d) => d.target.database))), collect.after);
+        emit({ type: 'verify', phase: 'canary', report: run.verifyCanary });
+        if (!run.verifyCanary.ok) run.stopped = 'canary databases drift from each other after the migration: the other databases were not touched';
+      }
+    }
+  }
+
+  if (collect.before && pending.length > 0) {
+    const read = new Set([...collect.before.keys()].map((k) => k.slice(0, k.indexOf('.'))));
+    run.verifyBefore = compareCollected(copiesFromPlan(plan, read), collect.before);
+    emit({ type: 'verify', phase: 'before', report: run.verifyBefore });
+  }
+  if (collect.after && pending.length > 0) {
+    // Only databases that completed: a failed one is expected to differ until it resumes.
+    // Those this run applied were read in their job; the rest (already up to date) are read now.
+    const done = new Set([...reports.values()].filter((r) => r.outcome === 'applied' || r.outcome === 'up-to-date').map((r) => r.target.database));
+    const read = new Set([...collect.after.keys()].map((k) => k.slice(0, k.indexOf('.'))));
+    run.verifyAfter = await verifySchemas(copiesFromPlan(plan, done), { connections: opts.connections, concurrency: opts.config.concurrency, collected: collect.after, skipDatabases: read });
+    emit({ type: 'verify', phase: 'after', report: run.verifyAfter });
+  }
+  return finish();
+}
+
+/** How often deferred progress is written to the history row. */
+export const PROGRESS_FLUSH_MS = 500;
+
+/**
+ * Which statements may have their history update deferred: DDL whose effect can be read back
+ * from the catalog, on a physical table no other statement of the migration touches (so that
+ * "its effect is there" can only mean "it ran"). Pure.
+ */
+export function deferrableProgress(statements: PhysicalStatement[]): boolean[] {
+  const uses = new Map<string, number>();
+  for (const st of statements) uses.set(st.physicalTable.toLowerCase(), (uses.get(st.physicalTable.toLowerCase()) ?? 0) + 1);
+  return statements.map((st) => {
+    if (st.kind !== 'ddl' || uses.get(st.physicalTable.toLowerCase()) !== 1) return false;
+    const effect = statementEffect(st.sql);
+    return effect.kind === 'checkable' && effect.checks.every((c) => c.table.toLowerCase() === st.physicalTable.toLowerCase());
+  });
+}
+
+function skipped(target: ShardTarget, wave: number): DatabaseReport {
+  return { target, outcome: 'skipped', wave, migrations: [], statementsRun: 0, lockRetries: 0, algorithms: {}, durationMs: 0 };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+class Executor {
+  /** First ALTER algorithm that worked for a change shape on a node: later shards start there. */
+  private readonly learned = new Map<string, number>();
+  private readonly lockWaitSeconds: number;
+
+  constructor(
+    private readonly opts: ApplyOptions,
+    private readonly emit: (e: ProgressEvent) => void,
+    private readonly collect: { before: CollectedDdl | undefined; after: CollectedDdl | undefined },
+  ) {
+    this.lockWaitSeconds = Math.max(1, Math.round(durationMs(opts.config.lockWaitTimeout) / 1000));
+  }
+
+  async applyDatabase(job: Job): Promise<DatabaseReport> {
+    const { db } = job;
+    const started = Date.now();
+    const report: DatabaseReport = { target: db.target, outcome: 'applied', wave: job.wave, migrations: [], statementsRun: 0, lockRetries: 0, algorithms: {}, durationMs: 0 };
+    this.emit({ type: 'database-start', target: db.target, statements: job.statements });
+    let conn: ShardConnection | undefined;
+    let done = 0;
+    try {
+      conn = await this.opts.connections.connect(db.target);
+      const lock = await acquireDatabaseLock(conn, this.opts.lockTimeoutSeconds ?? 10);
+      if (!lock.acquired) return { ...report, outcome: 'locked', error: lock.message, durationMs: Date.now() - started };
+      // lock_wait_timeout bounds how long a DDL waits for a metadata lock, so that it cannot
+      // queue every later query on the table behind a long transaction; innodb_lock_wait_timeout
+      // does the same for row locks met by DML.
+      await conn.execute(`SET SESSION lock_wait_timeout = ${this.lockWaitSeconds}, innodb_lock_wait_timeout = ${this.lockWaitSeconds}`);
+      // Re-read under the lock: the authoritative state (another run may have just finished).
+      let historyRows = await readHistory(conn);
+      if (!historyRows) {
+        await ensureHistoryTable(conn);
+        historyRows = [];
+      }
+      const history = new Map(historyRows.map((r) => [r.version, r]));
+      const tables = new Set(db.migrations.flatMap((m) => m.statements.map((st) => st.physicalTable)));
+      const work = db.migrations.some((m) => decideMigration(m.migration, m.statements.length, history.get(m.migration.version)).kind !== 'skip');
+      if (work && this.collect.before) await readTableDdls(conn, tables, this.collect.before);
+      for (const m of db.migrations) {
+        const action = decideMigration(m.migration, m.statements.length, history.get(m.migration.version));
+        if (action.kind === 'skip') {
+          done += m.statements.length;
+          continue;
+        }
+        if (action.kind === 'refuse') {
+          report.migrations.push({ version: m.migration.version, action: 'refused', statementsRun: 0, statementsAlreadyApplied: 0, durationMs: 0, error: action.reason });
+          return { ...report, outcome: 'refused', error: action.reason, durationMs: Date.now() - started };
+        }
+        const mr = await this.applyMigration(conn, job, m.migration, m.statements, action, report, done);
+        report.migrations.push(mr);
+        done += m.statements.length;
+        if (mr.action === 'failed') {
+          report.outcome = 'failed';
+          report.error = `V${m.migration.version}: ${mr.error ?? 'failed'}`;
+          break;
+        }
+      }
+      if (report.outcome === 'applied' && report.statementsRun === 0 && report.migrations.every((m) => m.statementsAlreadyApplied === 0)) report.outcome = 'up-to-date';
+      if (report.outcome === 'applied' && this.collect.after) {
+        // Merged only when complete: a half-read database would look like drift.
+        const after = await readTableDdls(conn, tables).catch(() => undefined);
+        if (after) for (const [k, v] of after) this.collect.after.set(k, v);
+      }
+      await releaseDatabaseLock(conn).catch(() => undefined);
+    } catch (e) {
+      report.outcome = e instanceof MysqlError && e.nodeDown ? 'unreachable' : 'failed';
+      report.error = errorText(e);
+    } finally {
+      await conn?.close();
+    }
+    report.durationMs = Date.now() - started;
+    return report;
+  }
+
+  private async applyMigration(
+    conn: ShardConnection,
+    job: Job,
+    migration: PlannedMigration,
+    statements: PhysicalStatement[],
+    action: Exclude<MigrationAction, { kind: 'skip' } | { kind: 'refuse' }>,
+    report: DatabaseReport,
+    doneBefore: number,
+  ): Promise<MigrationReport> {
+    const started = Date.now();
+    const mr: MigrationReport = { version: migration.version, action: action.kind === 'resume' ? 'resumed' : 'applied', statementsRun: 0, statementsAlreadyApplied: 0, durationMs: 0 };
+    await markRunning(conn, migration, statements.length, this.opts.appliedBy);
+    let index = action.from;
+    try {
+      const deferrable = deferrableProgress(statements);
+      if (action.kind === 'resume') await this.settleInterrupted(conn, migration, statements, deferrable, action.previous, mr);
+      index = action.kind === 'resume' ? action.from + mr.statementsAlreadyApplied : 0;
+      let flushedAt = Date.now();
+      for (; index < statements.length; index++) {
+        const st = statements[index]!;
+        // History is written after every statement whose effect could not be read back from the
+        // catalog; for the rest (one DDL per physical table) at most every PROGRESS_FLUSH_MS.
+        const writeNow = !deferrable[index] || Date.now() - flushedAt >= PROGRESS_FLUSH_MS;
+        await this.runStatement(conn, job, migration, st, report, writeNow);
+        if (writeNow) flushedAt = Date.now();
+        mr.statementsRun++;
+        report.statementsRun++;
+        this.emit({ type: 'statement', target: job.db.target, done: doneBefore + index + 1, total: job.statements });
+      }
+      mr.durationMs = Date.now() - started;
+      await markFinished(conn, migration.version, { state: 'success', done: statements.length, durationMs: mr.durationMs });
+      return mr;
+    } catch (e) {
+      mr.action = 'failed';
+      mr.durationMs = Date.now() - started;
+      const st = e instanceof StatementFailure ? e.statement : statements[index];
+      mr.error = errorText(e);
+      if (st) report.failedStatement = { version: migration.version, index: st.index, sourceLine: st.sourceLine, physicalTable: st.physicalTable };
+      // The node may be gone: the row then stays `running`, which the next run treats the same.
+      await markFinished(conn, migration.version, { state: 'failed', done: index, durationMs: mr.durationMs, error: mr.error }).catch(() => undefined);
+      return mr;
+    }
+  }
+
+  /**
+   * The statement a previous run was in may have taken effect before the runner died (DDL is not
+   * transactional; the history update comes after it). Look in the catalog: skip it if done.
+   */
+  private async settleInterrupted(
+    conn: ShardConnection,
+    migration: PlannedMigration,
+    statements: PhysicalStatement[],
+    deferrable: boolean[],
+    previous: HistoryRow,
+    mr: MigrationReport,
+  ): Promise<void> {
+    // Statements after the recorded count may have run: deferred ones (recorded in batches),
+    // then at most one more that was in flight. Skip those whose effect is there; stop at the
+    // first that is not (statements run in order, so nothing after it ran).
+    for (let i = previous.statementsDone; i < statements.length; i++) {
+      const st = statements[i]!;
+      // DML runs in one transaction with its history update: if the count says not done, it is not.
+      if (st.kind === 'dml') break;
+      const { status, reason } = await checkEffect(conn, st.sql);
+      if (status === 'applied') {
+        mr.statementsAlreadyApplied++;
+        if (deferrable[i]) continue;
+        break;
+      }
+      if (status === 'partial' || status === 'unknown') {
+        throw new StatementFailure(
+          `statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}) was interrupted and ${status === 'partial' ? 'only part of its effect is present' : `its effect cannot be verified (${reason ?? ''})`}: finish or undo it by hand, then run \`shardship migrate repair\``,
+          st,
+          migration.version,
+        );
+      }
+      break;
+    }
+    if (mr.statementsAlreadyApplied > 0) await conn.execute(progressSql, [previous.statementsDone + mr.statementsAlreadyApplied, migration.version]);
+  }
+
+  private async runStatement(conn: ShardConnection, job: Job, migration: PlannedMigration, st: PhysicalStatement, report: DatabaseReport, writeProgress: boolean): Promise<void> {
+    const progressParams = [st.index + 1, migration.version];
+    if (st.kind === 'dml') {
+      // DML is transactional: commit it together with its progress, so it runs exactly once.
+      await this.withLockRetries(job, report, st, migration, async () => {
+        await conn.execute('START TRANSACTION');
+        try {
+          await conn.execute(st.sql);
+          await conn.execute(progressSql, progressParams);
+          await conn.execute('COMMIT');
+        } catch (e) {
+          await conn.execute('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      });
+      return;
+    }
+    const choice = chooseAlgorithms(st.sql, this.opts.config.allowCopyAlter);
+    if (choice.refused) throw new StatementFailure(choice.refused, st, migration.version);
+    const key = `${job.db.target.node}|${choice.shape}`;
+    let lastUnsupported: unknown;
+    for (let v = this.learned.get(key) ?? 0; v < choice.variants.length; v++) {
+      const variant = choice.variants[v]!;
+      try {
+        await this.withLockRetries(job, report, st, migration, () => conn.execute(variant.sql));
+        if (v > 0 && this.learned.get(key) === undefined) this.learned.set(key, v);
+        report.algorithms[variant.algorithm] = (report.algorithms[variant.algorithm] ?? 0) + 1;
+        if (writeProgress) await conn.execute(progressSql, progressParams);
+        return;
+      } catch (e) {
+        if (e instanceof MysqlError && e.kind === 'algorithm-not-supported') {
+          lastUnsupported = e;
+          continue;
+        }
+        throw e instanceof StatementFailure ? e : new StatementFailure(`statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}): ${errorText(e)}`, st, migration.version, { cause: e });
+      }
+    }
+    throw new StatementFailure(this.opts.config.allowCopyAlter ? errorText(lastUnsupported) : copyRefusal(st.sql), st, migration.version, { cause: lastUnsupported });
+  }
+
+  /** Bounded retries on lock-wait timeouts and deadlocks, with a short growing pause between tries. */
+  private async withLockRetries(job: Job, report: DatabaseReport, st: PhysicalStatement, migration: PlannedMigration, fn: () => Promise<unknown>): Promise<void> {
+    const retries = this.opts.config.lockRetries;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await fn();
+        return;
+      } catch (e) {
+        const retryable = e instanceof MysqlError && (e.kind === 'lock-wait-timeout' || e.kind === 'deadlock');
+        if (!retryable) throw e;
+        if (attempt >= retries) {
+          throw new StatementFailure(
+            `statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}) waited for a table lock ${attempt + 1} times (${this.lockWaitSeconds}s each) and gave up: a long transaction holds it; end it and re-run apply`,
+            st,
+            migration.version,
+            { cause: e },
+          );
+        }
+        report.lockRetries++;
+        this.emit({ type: 'retry', target: job.db.target, attempt: attempt + 1, reason: e.message });
+        await sleep(200 * (attempt + 1));
+      }
+    }
+  }
+}

@@ -1,0 +1,311 @@
+// Logical -> physical rewrite. node-sql-parser ANALYSES each statement (its type and every
+// table it names); the output is the ORIGINAL text with only the table-name tokens replaced,
+// so comments, spacing, options the parser ignores and string literals stay exactly as
+// written. Every rewrite is checked by parsing the result and comparing its AST with the
+// original's: a rewrite that is not provably a pure rename is an error, never a guess.
+//
+// Statements naming several tables:
+// - sharded + sharded (FOREIGN KEY between two sharded tables, RENAME TABLE, DROP a, b):
+//   shards are paired BY INDEX within each database, which requires both tables to have the
+//   same databases and the same number of copies in each; otherwise the statement is refused.
+// - sharded + broadcast referenced (e.g. a FOREIGN KEY to a broadcast table): allowed, the
+//   broadcast table keeps its name (it exists in every database).
+// - a broadcast or single statement that names a sharded table, a single table referenced
+//   from a database it is not in, or a DROP/TRUNCATE/RENAME mixing table kinds: refused.
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
+import type { MigrationStatement } from './migration-files.js';
+import { parseMySql, SqlParseError, type SqlAst } from './sql-parser.js';
+import { isSignificant, tokenize, type Token } from './sql-tokens.js';
+import { copiesByDatabase, type LogicalTable, type Topology } from './topology.js';
+
+export interface AnalyzedStatement extends MigrationStatement {
+  file: string;
+  /** Statement type from the parser: create, alter, drop, rename, truncate, insert, update, delete, replace, select. */
+  type: string;
+  /** For create/drop: table or index. */
+  keyword?: string;
+  kind: 'ddl' | 'dml';
+  ast: SqlAst;
+  /** Every table the statement names, the one it acts on first. */
+  tables: string[];
+  /** Tables the statement changes (the rest are only referenced). */
+  targets: string[];
+}
+
+const DML = new Set(['insert', 'replace', 'update', 'delete', 'select']);
+const DDL = new Set(['create', 'alter', 'drop', 'rename', 'truncate']);
+
+function problem(file: string, line: number, message: string, hint?: string): ConfigProblem {
+  return { path: '', message, position: { file, line, column: 1 }, ...(hint ? { hint } : {}) };
+}
+
+/** Parse and classify one statement; a ConfigError (file:line) when the parser cannot read it. */
+export function analyzeStatement(file: string, st: MigrationStatement): AnalyzedStatement {
+  let ast: SqlAst;
+  try {
+    ast = parseMySql(st.sql);
+  } catch (e) {
+    if (!(e instanceof SqlParseError)) throw e;
+    throw new ConfigError(
+      [
+        problem(
+          file,
+          st.line + (e.line ?? 1) - 1,
+          `statement ${st.number} cannot be parsed as MySQL: ${e.message}`,
+          'shardship only runs statements it can analyse; rewrite it in a form the MySQL grammar accepts (e.g. one ALTER per change)',
+        ),
+      ],
+      { cause: e },
+    );
+  }
+  const type = typeof ast.type === 'string' ? ast.type.toLowerCase() : '';
+  if (!DML.has(type) && !DDL.has(type)) {
+    throw new ConfigError([problem(file, st.line, `statement ${st.number} (${type.toUpperCase() || 'unknown'}) is not a table change`, 'migrations hold DDL and data changes on logical tables only')]);
+  }
+  const refs = collectTables(ast);
+  const qualified = refs.find((r) => r.db !== null);
+  if (qualified) {
+    throw new ConfigError([
+      problem(file, st.line, `statement ${st.number} names ${qualified.db}.${qualified.table}: a database-qualified table`, 'write the logical table name alone; shardship picks the physical databases'),
+    ]);
+  }
+  const tables = [...new Set(refs.map((r) => r.table))];
+  if (tables.length === 0) throw new ConfigError([problem(file, st.line, `statement ${st.number} names no table`)]);
+  const keyword = typeof ast.keyword === 'string' ? ast.keyword.toLowerCase() : undefined;
+  const allTargets = type === 'rename' || type === 'truncate' || (type === 'drop' && keyword === 'table') || refs.some((r) => r.renameTo);
+  return {
+    ...st,
+    file,
+    type,
+    ...(keyword ? { keyword } : {}),
+    kind: DML.has(type) ? 'dml' : 'ddl',
+    ast,
+    tables,
+    targets: allTargets ? tables : tables.slice(0, 1),
+  };
+}
+
+interface TableRef {
+  db: string | null;
+  table: string;
+  renameTo?: boolean;
+}
+
+/** Every table reference in an AST, in document order (the statement's own table comes first). */
+export function collectTables(ast: unknown): TableRef[] {
+  const out: TableRef[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n);
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (typeof o.table === 'string' && 'db' in o && o.type !== 'column_ref') {
+      out.push({ db: typeof o.db === 'string' ? o.db : null, table: o.table });
+    } else if (o.action === 'rename' && o.resource === 'table' && typeof o.table === 'string') {
+      out.push({ db: null, table: o.table, renameTo: true });
+    }
+    for (const [k, v] of Object.entries(o)) if (k !== 'loc') walk(v);
+  };
+  walk(ast);
+  return out;
+}
+
+/** One physical statement for one database, before numbering. */
+export interface RoutedStatement {
+  sql: string;
+  logicalTable: string;
+  physicalTable: string;
+}
+
+/**
+ * Route an analysed statement through the topology: database -> the physical statements
+ * to run there, in order. Throws a ConfigError (file:line) for unknown tables and for
+ * statements that cannot be routed consistently.
+ */
+export function routeStatement(st: AnalyzedStatement, topology: Topology): Map<string, RoutedStatement[]> {
+  const fail = (message: string, hint?: string): never => {
+    throw new ConfigError([problem(st.file, st.line, `statement ${st.number}: ${message}`, hint)]);
+  };
+  const resolved: LogicalTable[] = st.tables.map(
+    (name) =>
+      topology.tables[name] ??
+      fail(
+        `table "${name}" is not in the topology of environment "${topology.environment}"`,
+        `declare it under migrate.environments.${topology.environment}.tables (kind sharded, broadcast or single) before a migration uses it`,
+      ),
+  );
+  const anchor = resolved[0]!;
+  const out = new Map<string, RoutedStatement[]>();
+  const others = resolved.slice(1);
+
+  if (anchor.kind === 'sharded') {
+    const layout = copiesByDatabase(anchor);
+    const sharded = others.filter((t) => t.kind === 'sharded');
+    for (const t of sharded) {
+      const other = copiesByDatabase(t);
+      const same = other.size === layout.size && [...layout].every(([db, list]) => other.get(db)?.length === list.length);
+      if (!same) {
+        fail(
+          `"${anchor.name}" and "${t.name}" are sharded differently; a statement naming both pairs their shards by index`,
+          'give both tables the same databases and the same number of physical tables in each, or split the statement',
+        );
+      }
+    }
+    for (const t of others) {
+      if (t.kind === 'sharded') continue;
+      if (st.targets.includes(t.name)) fail(`it changes both sharded "${anchor.name}" and ${t.kind} "${t.name}"`, 'write one statement per table');
+      if (t.kind === 'single') {
+        const db = t.physical[0]!.database;
+        if ([...layout.keys()].some((d) => d !== db)) fail(`sharded "${anchor.name}" refers to single table "${t.name}", which only exists in ${db}`, 'make the referenced table broadcast');
+      }
+    }
+    const rewriter = new StatementRewriter(st, [anchor.name, ...sharded.map((t) => t.name)]);
+    const otherLayouts = sharded.map((t) => [t.name, copiesByDatabase(t)] as const);
+    for (const [db, copies] of layout) {
+      const list: RoutedStatement[] = [];
+      copies.forEach((copy, i) => {
+        const mapping = new Map<string, string>();
+        mapping.set(anchor.name, copy.physicalTable);
+        for (const [name, other] of otherLayouts) mapping.set(name, other.get(db)![i]!.physicalTable);
+        list.push({ sql: rewriter.rewrite(mapping), logicalTable: anchor.name, physicalTable: copy.physicalTable });
+      });
+      out.set(db, list);
+    }
+    return out;
+  }
+
+  for (const t of others) {
+    if (t.kind === 'sharded') fail(`${anchor.kind} table "${anchor.name}" cannot be combined with sharded table "${t.name}"`, 'a sharded table can only be named together with broadcast tables or identically sharded tables');
+  }
+  if (anchor.kind === 'broadcast') {
+    for (const t of others) {
+      if (t.kind === 'single') fail(`broadcast table "${anchor.name}" runs in every database but "${t.name}" only exists in ${t.physical[0]!.database}`, 'split the statement');
+    }
+    for (const p of anchor.physical) out.set(p.database, [{ sql: st.sql, logicalTable: anchor.name, physicalTable: p.physicalTable }]);
+    return out;
+  }
+  const home = anchor.physical[0]!;
+  for (const t of others) {
+    if (t.kind === 'single' && t.physical[0]!.database !== home.database) fail(`single tables "${anchor.name}" (${home.database}) and "${t.name}" (${t.physical[0]!.database}) live in different databases`);
+  }
+  out.set(home.database, [{ sql: st.sql, logicalTable: anchor.name, physicalTable: home.physicalTable }]);
+  return out;
+}
+
+const TABLE_INTRO = new Set(['TABLE', 'EXISTS', 'ON', 'REFERENCES', 'INTO', 'UPDATE', 'FROM', 'JOIN', 'STRAIGHT_JOIN', 'LIKE', 'TRUNCATE']);
+
+/** A statement's tokens and which of them are table names in table positions. */
+export interface TableTokens {
+  tokens: Token[];
+  tableAt: Set<Token>;
+}
+
+/** Find the identifier tokens (bare or backticked) that name one of `names` in a table position. */
+export function findTableTokens(sql: string, names: ReadonlySet<string>): TableTokens {
+  const tokens = tokenize(sql);
+  const sig = tokens.filter(isSignificant);
+  const tableAt = new Set<Token>();
+  const upper = (t: Token | undefined): string => (t && t.type === 'word' ? t.text.toUpperCase() : '');
+  const isIdent = (t: Token | undefined): t is Token => t !== undefined && (t.type === 'word' || t.type === 'quoted');
+  for (let i = 0; i < sig.length; i++) {
+    const t = sig[i]!;
+    if (!isIdent(t) || !names.has(t.value)) continue;
+    if (sig[i - 1]?.text === '.') continue; // a column or db.table: never ours
+    const prev = sig[i - 1];
+    const prev2 = sig[i - 2];
+    const inTablePosition =
+      TABLE_INTRO.has(upper(prev)) ||
+      (upper(prev) === 'AS' && upper(prev2) === 'RENAME') ||
+      (upper(prev) === 'TO' && (upper(prev2) === 'RENAME' || (prev2 !== undefined && tableAt.has(prev2)))) ||
+      (prev?.text === ',' && prev2 !== undefined && tableAt.has(prev2)) ||
+      (sig[i + 1]?.text === '.' && isIdent(sig[i + 2]));
+    if (inTablePosition) tableAt.add(t);
+  }
+  return { tokens, tableAt };
+}
+
+/** The original text with the table tokens replaced; backticks are kept. */
+export function renderTableTokens({ tokens, tableAt }: TableTokens, mapping: ReadonlyMap<string, string>): string {
+  let out = '';
+  for (const t of tokens) {
+    const physical = tableAt.has(t) ? mapping.get(t.value) : undefined;
+    if (physical === undefined) out += t.text;
+    else out += t.type === 'quoted' ? '`' + physical.replace(/`/g, '``') + '`' : physical;
+  }
+  return out;
+}
+
+/** Replace table-name tokens that sit in a table position; strings, comments and columns keep their text. */
+export function rewriteTableNames(sql: string, mapping: ReadonlyMap<string, string>): string {
+  return renderTableTokens(findTableTokens(sql, new Set(mapping.keys())), mapping);
+}
+
+/**
+ * Rewrites one statement for many physical copies. The token positions are found once and
+ * proven once (with probe names) by re-parsing; every copy then only substitutes names.
+ * Names that are not plain identifiers with a digit (which could be reserved words or need
+ * quoting) are proven one by one.
+ */
+class StatementRewriter {
+  private readonly tokens: TableTokens;
+  private proven = false;
+
+  constructor(
+    private readonly st: AnalyzedStatement,
+    names: readonly string[],
+  ) {
+    this.tokens = findTableTokens(st.sql, new Set(names));
+  }
+
+  rewrite(mapping: Map<string, string>): string {
+    const plain = [...mapping.values()].every((n) => /^[A-Za-z_][A-Za-z0-9_$]*$/.test(n) && /[0-9]/.test(n));
+    if (!plain) return this.check(mapping);
+    if (!this.proven) {
+      const probe = new Map([...mapping.keys()].map((name, i) => [name, `shardship_probe_${i}_${name}`] as const));
+      this.check(probe);
+      this.proven = true;
+    }
+    return renderTableTokens(this.tokens, mapping);
+  }
+
+  /** Rewrite, then prove the result is the same statement on other tables. */
+  private check(mapping: Map<string, string>): string {
+    const st = this.st;
+    const sql = renderTableTokens(this.tokens, mapping);
+    const reverse = new Map<string, string>();
+    for (const [logical, physical] of mapping) reverse.set(physical, logical);
+    let rewrittenAst: SqlAst;
+    try {
+      rewrittenAst = parseMySql(sql);
+    } catch (e) {
+      throw new ConfigError([problem(st.file, st.line, `statement ${st.number}: the rewritten statement no longer parses`, 'report this statement to shardship; meanwhile split it')], {
+        cause: e,
+      });
+    }
+    const leftover = collectTables(rewrittenAst).find((r) => mapping.has(r.table) && mapping.get(r.table) !== r.table);
+    const same = JSON.stringify(mapTableNames(rewrittenAst, reverse)) === JSON.stringify(st.ast);
+    if (leftover || !same) {
+      throw new ConfigError([
+        problem(
+          st.file,
+          st.line,
+          `statement ${st.number}: cannot rewrite every reference to ${[...mapping.keys()].join(', ')} safely`,
+          'a column or alias may share the table name; rename it or split the statement',
+        ),
+      ]);
+    }
+    return sql;
+  }
+}
+
+function mapTableNames(node: unknown, reverse: Map<string, string>): unknown {
+  if (Array.isArray(node)) return node.map((n) => mapTableNames(n, reverse));
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+    out[k] = k === 'table' && typeof v === 'string' ? (reverse.get(v) ?? v) : mapTableNames(v, reverse);
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+// node-sql-parser behind one function: parse one MySQL statement into a plain AST. The
+// AST is handled as loose JSON (the library's types cover only part of MySQL's DDL).
+import NodeSqlParser from 'node-sql-parser';
+
+export type SqlAst = Record<string, unknown>;
+
+export class SqlParseError extends Error {
+  constructor(
+    message: string,
+    /** 1-based line inside the statement, when the parser knows it. */
+    readonly line: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const parser = new NodeSqlParser.Parser();
+
+/** Parse exactly one MySQL statement. */
+export function parseMySql(sql: string): SqlAst {
+  let ast: unknown;
+  try {
+    ast = parser.astify(sql, { database: 'MySQL' });
+  } catch (e) {
+    const loc = (e as { location?: { start?: { line?: number } } }).location?.start?.line;
+    const first = ((e as Error).message ?? String(e)).split('\n')[0] ?? '';
+    throw new SqlParseError(shorten(first), loc, { cause: e });
+  }
+  const list = Array.isArray(ast) ? ast : [ast];
+  if (list.length !== 1 || !list[0] || typeof list[0] !== 'object') throw new SqlParseError('expected exactly one statement', undefined);
+  return list[0] as SqlAst;
+}
+
+function shorten(message: string): string {
+  // The parser lists every token it would have accepted; keep what was found.
+  const found = /but (.*) found\.?$/.exec(message);
+  return found ? `unexpected ${found[1]}` : message.length > 160 ? `${message.slice(0, 160)}…` : message;
+}
+
+/** Parse one or more MySQL statements (for SQL found in application code). */
+export function parseMySqlAll(sql: string): SqlAst[] {
+  let ast: unknown;
+  try {
+    ast = parser.astify(sql, { database: 'MySQL' });
+  } catch (e) {
+    const loc = (e as { location?: { start?: { line?: number } } }).location?.start?.line;
+    throw new SqlParseError(shorten(((e as Error).message ?? String(e)).split('\n')[0] ?? ''), loc, { cause: e });
+  }
+  return (Array.isArray(ast) ? ast : [ast]).filter((a): a is SqlAst => Boolean(a) && typeof a === 'object');
+}

@@ -1,0 +1,64 @@
+// The MetricsSource port over the Prometheus HTTP API (/api/v1/query), with fetch.
+// Errors are translated here, once.
+import { ServiceError } from '../core/errors.js';
+
+/** One instant-query answer reduced to what analysis needs. */
+export interface MetricsSample {
+  /** The value of a scalar, or of the first series of a vector; undefined when the vector is empty. */
+  value: number | undefined;
+  /** Number of series returned (0 = no data). */
+  series: number;
+}
+
+export interface MetricsSource {
+  query(promql: string): Promise<MetricsSample>;
+}
+
+interface PromResponse {
+  status: 'success' | 'error';
+  errorType?: string;
+  error?: string;
+  data?: { resultType: 'vector' | 'scalar' | 'matrix' | 'string'; result: unknown };
+}
+
+export function prometheusSource(address: string, opts: { timeoutMs?: number } = {}): MetricsSource {
+  const base = address.replace(/\/+$/, '');
+  return {
+    async query(promql) {
+      const url = `${base}/api/v1/query?query=${encodeURIComponent(promql)}`;
+      let res: Response;
+      try {
+        res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+      } catch (e) {
+        throw new ServiceError('prometheus', `cannot reach ${base}: ${(e as Error).message}`, { hint: 'check the analysis template address', cause: e });
+      }
+      let body: PromResponse;
+      try {
+        body = (await res.json()) as PromResponse;
+      } catch (e) {
+        throw new ServiceError('prometheus', `${base} answered HTTP ${res.status} without a JSON body`, { cause: e });
+      }
+      if (body.status !== 'success' || !body.data) {
+        throw new ServiceError('prometheus', `query failed (${body.errorType ?? res.status}): ${body.error ?? 'unknown error'}`, {
+          hint: 'fix the PromQL in the analysis template',
+        });
+      }
+      return sampleOf(body.data);
+    },
+  };
+}
+
+export function sampleOf(data: NonNullable<PromResponse['data']>): MetricsSample {
+  if (data.resultType === 'scalar') {
+    const [, v] = data.result as [number, string];
+    return { value: Number(v), series: 1 };
+  }
+  if (data.resultType === 'vector') {
+    const result = data.result as { value: [number, string] }[];
+    const first = result[0];
+    return { value: first ? Number(first.value[1]) : undefined, series: result.length };
+  }
+  throw new ServiceError('prometheus', `expected a scalar or an instant vector, got a ${data.resultType}`, {
+    hint: 'analysis queries must be instant queries that return one number (wrap them in sum(...))',
+  });
+}

@@ -1,0 +1,165 @@
+// code/eslint: ESLint on the files a range changes, with the repo's own flat config (or a
+// typescript-eslint default). A "new code" gate like SonarQube's new-code period or
+// reviewdog's `added` filter: only findings on added or changed lines fail, unless
+// --all-lines (or gate.code.allLines) widens it to whole files.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../../pipeline/core/errors.js';
+import type { ChangedFile, GateRule, RuleContext, RuleFinding } from '../../pipeline/gate/types.js';
+import { createCodeLinter, ESLINT_CONFIG_FILES, findEslintConfigFile, type LintFileReport, type LintMessage, type LintTarget } from '../../pipeline/lint/eslint.js';
+
+export const RULE_ID = 'code/eslint';
+
+/** `gate.rules.code/eslint.options` in shardship.yaml. */
+export const EslintRuleOptions = z.strictObject({
+  /** Report ESLint warnings (as gate warnings, which do not fail it, like ESLint itself); `false` drops them. */
+  warnings: z.boolean().default(true),
+  /** Typed rules in shardship's default config (used only when the repo has no ESLint config of its own). */
+  typed: z.boolean().default(false),
+});
+export type EslintRuleOptions = z.infer<typeof EslintRuleOptions>;
+
+export function parseOptions(options: Record<string, unknown>): EslintRuleOptions {
+  const parsed = EslintRuleOptions.safeParse(options);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => ({
+      path: ['gate', 'rules', RULE_ID, 'options', ...(issue.code === 'unrecognized_keys' ? [issue.keys.join(', ')] : issue.path.map(String))].join('.'),
+      message: issue.message,
+      hint: 'code/eslint options: warnings (boolean), typed (boolean)',
+    })),
+  );
+}
+
+const LINTED_STATUSES = new Set<ChangedFile['status']>(['added', 'modified', 'renamed', 'copied']);
+
+/** The changed files this rule lints: text files that exist at head with a linted extension. */
+export function lintableFiles(net: ChangedFile[], extensions: string[]): ChangedFile[] {
+  return net.filter((f) => LINTED_STATUSES.has(f.status) && !f.binary && !f.submodule && extensions.some((ext) => f.path.endsWith(ext)));
+}
+
+/**
+ * Which lines of a file count. A truncated diff (huge file) lost some of its added lines,
+ * so the whole file counts rather than silently passing new code.
+ */
+export function linesInScope(file: ChangedFile, allLines: boolean): Set<number> | 'all' {
+  if (allLines || file.truncated) return 'all';
+  return new Set(file.addedLines.map((l) => l.line));
+}
+
+/**
+ * Whether a message fails the gate: on a line in scope (its first line, as reviewdog does);
+ * fatal parse errors always, since a file that does not parse was not checked at all.
+ */
+export function inScope(message: LintMessage, scope: Set<number> | 'all', opts: EslintRuleOptions): boolean {
+  if (message.fatal) return true;
+  if (message.severity === 1 && !opts.warnings) return false;
+  return scope === 'all' || scope.has(message.line);
+}
+
+/** Stable across unrelated edits (line moves): ESLint rule + file + the line's trimmed text. */
+export function fingerprintOf(eslintRuleId: string | null, file: string, lineText: string): string {
+  return createHash('sha1')
+    .update([RULE_ID, eslintRuleId ?? 'fatal', file, lineText.trim()].join('\0'))
+    .digest('hex');
+}
+
+export function toFinding(file: string, m: LintMessage, lines: string[]): RuleFinding {
+  return {
+    ruleId: RULE_ID,
+    // ESLint warnings stay warnings: the engine never raises them to the rule's severity.
+    ...(m.severity === 1 ? { severity: 'warn' as const } : {}),
+    message: m.fatal ? `parse error: ${m.message}` : `${m.message} (${m.ruleId ?? 'eslint'})`,
+    file,
+    line: m.line,
+    column: m.column,
+    ...(m.docsUrl ? { hint: m.docsUrl } : {}),
+    fingerprint: fingerprintOf(m.ruleId, file, lines[m.line - 1] ?? ''),
+  };
+}
+
+/** Turn ESLint's reports into findings for the lines in scope, in file then line order. */
+export function selectFindings(
+  reports: LintFileReport[],
+  files: Map<string, { file: ChangedFile; text: string }>,
+  allLines: boolean,
+  opts: EslintRuleOptions,
+): RuleFinding[] {
+  const findings: RuleFinding[] = [];
+  for (const report of [...reports].sort((a, b) => a.path.localeCompare(b.path))) {
+    const entry = files.get(report.path);
+    if (!entry) continue;
+    const scope = linesInScope(entry.file, allLines);
+    const lines = entry.text.split(/\r?\n/);
+    const kept = report.messages.filter((m) => inScope(m, scope, opts)).sort((a, b) => a.line - b.line || a.column - b.column);
+    findings.push(...kept.map((m) => toFinding(report.path, m, lines)));
+  }
+  return findings;
+}
+
+/**
+ * What to hand ESLint for one file: the working-tree file when it holds exactly the head
+ * content (ESLint's cache then applies), else the head content as text (a range whose head
+ * is not checked out, a partially staged file).
+ */
+async function targetFor(repoDir: string, path: string, atHead: Buffer): Promise<LintTarget> {
+  const onDisk = await readFile(join(repoDir, path)).catch(() => undefined);
+  return onDisk?.equals(atHead) ? { path } : { path, text: atHead.toString('utf8') };
+}
+
+async function check(ctx: RuleContext): Promise<RuleFinding[]> {
+  const { subject } = ctx;
+  const opts = parseOptions(ctx.options);
+  const candidates = lintableFiles(subject.net, ctx.gate.code.extensions);
+  if (candidates.length === 0) return [];
+
+  const files = new Map<string, { file: ChangedFile; text: string }>();
+  const targets: LintTarget[] = [];
+  const batch = 16;
+  for (let i = 0; i < candidates.length; i += batch) {
+    const read = await Promise.all(
+      candidates.slice(i, i + batch).map(async (file) => {
+        const atHead = await subject.readAtHead(file.path);
+        return atHead && { file, atHead, target: await targetFor(subject.repoDir, file.path, atHead) };
+      }),
+    );
+    for (const r of read) {
+      if (!r) continue; // gone at head (deleted by a later commit in the range)
+      files.set(r.file.path, { file: r.file, text: r.atHead.toString('utf8') });
+      targets.push(r.target);
+    }
+  }
+  if (targets.length === 0) return [];
+
+  // Linting with the default config when the repo has its own at head (a bare server repo,
+  // an old checkout) would give verdicts CI does not: say so instead.
+  if (!findEslintConfigFile(subject.repoDir)) {
+    for (const name of ESLINT_CONFIG_FILES) {
+      if (!(await subject.readAtHead(name))) continue;
+      return [
+        {
+          ruleId: RULE_ID,
+          severity: 'warn',
+          message: `not run: the repo's ESLint config (${name}) is in the commits but not in this working tree (a bare repository?)`,
+          file: name,
+          hint: 'run the gate in a checkout with dependencies installed (CI), or turn code/eslint off for this hook',
+        },
+      ];
+    }
+  }
+
+  const linter = await createCodeLinter({ repoDir: subject.repoDir, typed: opts.typed });
+  const reports = await linter.lint(targets);
+  return selectFindings(reports, files, ctx.allLines || ctx.gate.code.allLines, opts);
+}
+
+export const eslintRule: GateRule = {
+  id: RULE_ID,
+  group: 'code',
+  defaultSeverity: 'error',
+  description:
+    "ESLint on the changed files with the repo's own flat config (else typescript-eslint recommended); only findings on added or changed lines fail unless --all-lines.",
+  check,
+};

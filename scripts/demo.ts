@@ -1,0 +1,292 @@
+// The end-to-end demo: copies examples/loan-service into a temp git repo and runs the real
+// pipeline on this machine through the `shardship` CLI, stage by stage, starting (and
+// stopping) every service it needs. Each stage's outcome is collected for the HTML report.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, writeFileSync, mkdirSync, readFileSync, copyFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import pc from 'picocolors';
+import { tempDir } from '../test/support/service.js';
+import { startDockerd, BUSYBOX, ensureBusybox, type TestDockerEngine } from '../test/support/docker.js';
+import { startRegistry, type TestRegistry } from '../test/support/registry.js';
+import { startShardNodes, rootQuery, type ShardNodes } from '../test/support/mariadb.js';
+import { startKubeSim } from '../test/support/kube-sim/index.js';
+import { startPrometheus } from '../test/support/prometheus.js';
+import { htmlReport } from '../pipeline/report/html.js';
+import type { PipelineReport, RolloutSample, ReleaseReport } from '../pipeline/report/types.js';
+import type { MigrationPlan } from '../pipeline/migrate/plan-types.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const bin = join(root, 'bin', 'shardship.js');
+
+export interface CliRun {
+  args: string[];
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface DemoStage {
+  name: string;
+  ok: boolean;
+  detail: string;
+  runs: CliRun[];
+}
+
+/** Run the real CLI as a child process, streaming its output indented. */
+export function shardship(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; quiet?: boolean }): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const show = (s: string) => {
+      if (!opts.quiet) process.stdout.write(indent(s));
+    };
+    if (!opts.quiet) console.log(pc.dim(`  $ shardship ${args.join(' ')}`));
+    const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      show(d.toString());
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      show(d.toString());
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ args, code: code ?? 1, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+function indent(s: string): string {
+  return s.replace(/^(?=.)/gm, '    ');
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Demo Dev', GIT_AUTHOR_EMAIL: 'dev@loan.example', GIT_COMMITTER_NAME: 'Demo Dev', GIT_COMMITTER_EMAIL: 'dev@loan.example' } }).trim();
+}
+
+function heading(title: string): void {
+  console.log('\n' + pc.bold(pc.cyan(`== ${title}`)));
+}
+
+function expectCode(stage: string, run: CliRun, want: number): void {
+  if (run.code !== want) throw new Error(`${stage}: \`shardship ${run.args.join(' ')}\` exited ${run.code}, expected ${want}`);
+}
+
+/** Gate: a nonconforming commit (bad message + a leaked key) is rejected, then a good one passes. */
+async function gateStage(repo: string, report: PipelineReport): Promise<DemoStage> {
+  heading('gate: reject a nonconforming commit, pass a good one');
+  const runs: CliRun[] = [];
+  // Split so that this file itself carries no token.
+  writeFileSync(join(repo, 'src', 'config.ts'), "export const githubToken = 'ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';\n");
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'fixed stuff');
+  console.log(pc.dim('  commit: "fixed stuff" adding src/config.ts with a GitHub token'));
+  const bad = await shardship(['gate', '--from', 'HEAD~1', '--to', 'HEAD'], { cwd: repo });
+  runs.push(bad);
+  expectCode('gate (bad commit)', bad, 1);
+  console.log(pc.red('  rejected, as it should be'));
+  const badJson = await shardship(['gate', '--from', 'HEAD~1', '--to', 'HEAD', '--json'], { cwd: repo, quiet: true });
+  const verdict = JSON.parse(badJson.stdout) as { passed: boolean; findings: { ruleId: string; severity: 'error' | 'warn'; message: string; file: string | null; line: number | null; commit: string | null }[] };
+  report.gate = {
+    range: 'HEAD~1..HEAD (the rejected commit)',
+    passed: verdict.passed,
+    findings: verdict.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, message: f.message, ...(f.file ? { file: f.file } : {}), ...(f.line ? { line: f.line } : {}), ...(f.commit ? { commit: f.commit } : {}) })),
+  };
+  git(repo, 'reset', '-q', '--hard', 'HEAD~1');
+  writeFileSync(join(repo, 'src', 'repay.ts'), 'export function remaining(totalCents: number, paidCents: number): number {\n  return Math.max(0, totalCents - paidCents);\n}\n');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'feat(loan): compute the remaining balance of a loan');
+  const good = await shardship(['gate', '--from', 'HEAD~1', '--to', 'HEAD'], { cwd: repo });
+  runs.push(good);
+  expectCode('gate (good commit)', good, 0);
+  console.log(pc.green('  passed'));
+  return { name: 'gate', ok: true, detail: 'bad commit rejected (exit 1), good commit passed (exit 0)', runs };
+}
+
+/** Services the demo started, stopped at the end whatever happens. */
+const running: { stop(): Promise<void> }[] = [];
+
+function editConfig(repo: string, edit: (text: string) => string): void {
+  const file = join(repo, 'shardship.yaml');
+  writeFileSync(file, edit(readFileSync(file, 'utf8')));
+}
+
+/** Build: the local Docker engine builds the commit and pushes it to the local registry. */
+async function buildStage(repo: string, report: PipelineReport): Promise<DemoStage & { image?: string }> {
+  heading('build: image through the Docker Engine API, pushed to a registry');
+  ensureBusybox();
+  const engine: TestDockerEngine = await startDockerd();
+  running.push(engine);
+  const registry: TestRegistry = await startRegistry();
+  running.push(registry);
+  console.log(pc.dim(`  dockerd on ${engine.host}, registry on ${registry.host}`));
+  // No image can be pulled here: make a tiny local base (static busybox) with `docker import`.
+  const base = tempDir('base');
+  mkdirSync(join(base, 'bin'));
+  copyFileSync(BUSYBOX, join(base, 'bin', 'busybox'));
+  for (const tool of ['sh', 'wget']) symlinkSync('busybox', join(base, 'bin', tool));
+  execFileSync('tar', ['-C', base, '-cf', join(base, '..', 'demo-base.tar'), '.']);
+  await engine.docker(['import', join(base, '..', 'demo-base.tar'), 'shardship-demo/base:1']);
+  editConfig(repo, (t) => t.replace('registry.local:5000', registry.host));
+  git(repo, 'commit', '-q', '-am', 'build: push images to the demo registry');
+  const run = await shardship(['build', '--build-arg', 'BASE_IMAGE=shardship-demo/base:1', '--json'], { cwd: repo, env: engine.env });
+  expectCode('build', run, 0);
+  const result = JSON.parse(run.stdout) as { digest?: string; tags?: string[]; repository?: string };
+  const tag = result.tags?.[0] ?? '';
+  const image = tag.includes('/') ? tag : `${registry.host}/loan-service:${tag}`;
+  report.build = { image: `${registry.host}/loan-service`, ...(result.digest ? { digest: result.digest } : {}), tags: result.tags ?? [], pushed: true };
+  return { name: 'build', ok: true, detail: `pushed ${image} (${result.digest ?? 'no digest'})`, runs: [run], image };
+}
+
+/** Migrate: one migration against logical tables, applied to every physical shard on real MariaDB nodes. */
+async function migrateStage(repo: string, report: PipelineReport): Promise<DemoStage> {
+  heading('migrate: logical migrations on every physical shard (MariaDB)');
+  const shards: ShardNodes = await startShardNodes(2);
+  running.push({ stop: () => shards.stopAll() });
+  const [n1, n2] = shards.nodes;
+  for (const [node, dbs] of [[n1!, ['loan_0', 'loan_1']], [n2!, ['loan_2', 'loan_3']]] as const) {
+    for (const db of dbs) await rootQuery(node, `CREATE DATABASE IF NOT EXISTS ${db}`);
+  }
+  const env = { LOAN_N1_DSN: n1!.dsn, LOAN_N2_DSN: n2!.dsn };
+  const runs: CliRun[] = [];
+  runs.push(await shardship(['migrate', 'plan', '--env', 'production'], { cwd: repo, env }));
+  const plan = JSON.parse((await shardship(['migrate', 'plan', '--env', 'production', '--json'], { cwd: repo, env, quiet: true })).stdout) as MigrationPlan;
+  const apply = await shardship(['migrate', 'apply', '--env', 'production', '--canary', '1'], { cwd: repo, env });
+  runs.push(apply);
+  expectCode('migrate apply', apply, 0);
+  report.migrations = [
+    {
+      environment: 'production',
+      plan,
+      results: plan.databases.flatMap((db) => db.migrations.map((m) => ({ node: db.target.node, database: db.target.database, version: m.migration.version, status: 'applied' as const }))),
+    },
+  ];
+  const again = await shardship(['migrate', 'apply', '--env', 'production'], { cwd: repo, env });
+  runs.push(again);
+  expectCode('migrate apply (again: nothing to do)', again, 0);
+  const verify = await shardship(['migrate', 'verify', '--env', 'production'], { cwd: repo, env });
+  runs.push(verify);
+  expectCode('migrate verify', verify, 0);
+  const status = await shardship(['migrate', 'status', '--env', 'production'], { cwd: repo, env });
+  runs.push(status);
+  return { name: 'migrate', ok: true, detail: '2 migrations on 4 databases / 2 nodes; re-apply a no-op; no drift', runs };
+}
+
+/**
+ * Release: on the kube simulator (unless KUBECONFIG points at a real cluster) with a real
+ * Prometheus: the first version, a canary promoted to 100%, and a bad version that analysis
+ * rolls back by itself.
+ */
+async function releaseStage(repo: string, image: string, report: PipelineReport): Promise<DemoStage> {
+  heading('release: canary on Kubernetes with Prometheus analysis');
+  const realCluster = process.env.KUBECONFIG && process.env.SHARDSHIP_E2E_CLUSTER === '1';
+  if (realCluster) throw new Error('the demo drives the simulator; run the release e2e tests for a real cluster (docs/kube-sim.md)');
+  console.log(pc.yellow('  the cluster is the shardship kube simulator (no Kubernetes API server on this machine)'));
+  const sim = await startKubeSim({ namespaces: ['loans'], readyDelayMs: 300 });
+  running.push(sim);
+  const prom = await startPrometheus({ targets: [sim.metricsUrl], scrapeIntervalSeconds: 1 });
+  running.push(prom);
+  await prom.waitForTargets();
+  sim.setTraffic({ namespace: 'loans', host: 'loan-service', rps: 200 });
+  const env = { KUBECONFIG: sim.kubeconfigPath, PROMETHEUS_URL: prom.url };
+  const runs: CliRun[] = [];
+  const release = async (args: string[], want: number, what: string) => {
+    const r = await shardship(['release', ...args], { cwd: repo, env });
+    runs.push(r);
+    expectCode(what, r, want);
+    return r;
+  };
+
+  // Sample the canary's share of traffic and its error rate while releases run, for the chart.
+  const sample = (samples: RolloutSample[]) => {
+    let stopped = false;
+    const loop = async () => {
+      while (!stopped) {
+        const shares = sim.route({ namespace: 'loans', host: 'loan-service' });
+        const weight = Math.round(100 * shares.filter((o) => o.deployment.endsWith('-canary')).reduce((a, o) => a + o.share, 0));
+        const q = await prom
+          .query('sum(rate(shardship_sim_requests_total{namespace="loans",deployment="loan-service-canary",code="500"}[4s])) / sum(rate(shardship_sim_requests_total{namespace="loans",deployment="loan-service-canary"}[4s]))')
+          .catch(() => []);
+        const errorRate = Number(q[0]?.value[1] ?? 0);
+        samples.push({ t: Date.now(), weight, errorRate: Number.isFinite(errorRate) ? errorRate : 0 });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    const done = loop();
+    return async () => {
+      stopped = true;
+      await done;
+    };
+  };
+  const canaryImage = image.replace(/:[^:/]+$/, ':v2');
+  await release(['start', '--app', 'loan-service', '--image', image], 0, 'first release (becomes stable)');
+
+  console.log(pc.bold('  canary of the new version: 20%, wait for promote, analysis, 50%, analysis, 100%'));
+  const good: RolloutSample[] = [];
+  const stopGood = sample(good);
+  await release(['start', '--app', 'loan-service', '--image', canaryImage, '--analysis-interval', '2s'], 3, 'canary start (paused awaiting promotion)');
+  await release(['status', '--app', 'loan-service'], 3, 'status while paused');
+  await release(['promote', '--app', 'loan-service'], 0, 'promote (analysis passes, canary becomes stable)');
+  await stopGood();
+  report.releases!.push(releaseReport('loan-service (v2)', canaryImage, 'promoted', good));
+
+  console.log(pc.bold('  a bad version: 40% of its requests fail; analysis must roll it back by itself'));
+  const bad: RolloutSample[] = [];
+  const stopBad = sample(bad);
+  const badImage = image.replace(/:[^:/]+$/, ':v3-bad');
+  await release(['start', '--app', 'loan-service', '--image', badImage, '--pod-annotation', 'sim.shardship.dev/error-rate=0.4'], 3, 'bad canary start');
+  await release(['promote', '--app', 'loan-service'], 1, 'promote of the bad version (analysis fails, automatic abort)');
+  await stopBad();
+  const after = sim.route({ namespace: 'loans', host: 'loan-service' });
+  const stableShare = after.filter((o) => !o.deployment.endsWith('-canary')).reduce((a, o) => a + o.share, 0);
+  if (Math.abs(stableShare - 1) > 1e-9) throw new Error(`after the abort stable serves ${stableShare * 100}% instead of 100%`);
+  console.log(pc.green('  rolled back: stable serves 100% of traffic'));
+  report.releases!.push(releaseReport('loan-service (v3, bad)', badImage, 'aborted', bad));
+  await release(['history', '--app', 'loan-service'], 0, 'history');
+  return { name: 'release', ok: true, detail: 'v2 canary promoted to 100%; bad v3 aborted by analysis, stable back at 100%', runs };
+}
+
+function releaseReport(app: string, image: string, state: string, samples: RolloutSample[]): ReleaseReport {
+  return {
+    app,
+    strategy: 'canary',
+    state,
+    image,
+    steps: [20, 50, 100].map((w) => ({ name: `setWeight ${w}`, weight: w, status: samples.some((s) => s.weight >= w) ? 'done' : 'skipped' })),
+    samples,
+    maxErrorRate: 0.05,
+  };
+}
+
+async function main(): Promise<void> {
+  const work = tempDir('demo');
+  const repo = join(work, 'loan-service');
+  mkdirSync(repo);
+  cpSync(join(root, 'examples', 'loan-service'), repo, { recursive: true });
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'feat: initial loan service');
+  console.log(pc.bold(`shardship demo in ${repo}`));
+  const stages: DemoStage[] = [];
+  const report: PipelineReport = { title: 'shardship demo: loan-service', releases: [], notes: [] };
+  try {
+    stages.push(await gateStage(repo, report));
+    const built = await buildStage(repo, report);
+    stages.push(built);
+    stages.push(await migrateStage(repo, report));
+    stages.push(await releaseStage(repo, built.image!, report));
+  } finally {
+    for (const s of running.reverse()) await s.stop().catch(() => undefined);
+  }
+  report.notes = stages.map((s) => `${s.name}: ${s.detail}`);
+  const reportFile = join(work, 'report.html');
+  writeFileSync(reportFile, htmlReport(report));
+  heading('summary');
+  for (const s of stages) console.log(`  ${s.ok ? pc.green('ok  ') : pc.red('FAIL')} ${s.name}: ${s.detail}`);
+  console.log(`\n  HTML report: ${reportFile}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(pc.red(`demo failed: ${e instanceof Error ? e.message : String(e)}`));
+  process.exitCode = 1;
+});
