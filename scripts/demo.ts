@@ -228,7 +228,6 @@ async function releaseStage(repo: string, image: string, report: PipelineReport)
   await release(['status', '--app', 'loan-service'], 3, 'status while paused');
   await release(['promote', '--app', 'loan-service'], 0, 'promote (analysis passes, canary becomes stable)');
   await stopGood();
-  report.releases!.push(releaseReport('loan-service (v2)', canaryImage, 'promoted', good));
 
   console.log(pc.bold('  a bad version: 40% of its requests fail; analysis must roll it back by itself'));
   const bad: RolloutSample[] = [];
@@ -241,18 +240,32 @@ async function releaseStage(repo: string, image: string, report: PipelineReport)
   const stableShare = after.filter((o) => !o.deployment.endsWith('-canary')).reduce((a, o) => a + o.share, 0);
   if (Math.abs(stableShare - 1) > 1e-9) throw new Error(`after the abort stable serves ${stableShare * 100}% instead of 100%`);
   console.log(pc.green('  rolled back: stable serves 100% of traffic'));
-  report.releases!.push(releaseReport('loan-service (v3, bad)', badImage, 'aborted', bad));
   await release(['history', '--app', 'loan-service'], 0, 'history');
+  const history = JSON.parse((await shardship(['release', 'history', '--app', 'loan-service', '--json'], { cwd: repo, env, quiet: true })).stdout) as HistoryLine[];
+  report.releases!.push(releaseReport('loan-service (v2)', 2, history, 'promoted', good), releaseReport('loan-service (v3, bad)', 3, history, 'aborted', bad));
   return { name: 'release', ok: true, detail: 'v2 canary promoted to 100%; bad v3 aborted by analysis, stable back at 100%', runs };
 }
 
-function releaseReport(app: string, image: string, state: string, samples: RolloutSample[]): ReleaseReport {
+interface HistoryLine {
+  revision: number;
+  action: string;
+  image: string;
+  detail: string;
+}
+
+/** The report of one revision, its steps read back from the release history kept in the cluster. */
+function releaseReport(app: string, revision: number, history: HistoryLine[], state: string, samples: RolloutSample[]): ReleaseReport {
+  const mine = history.filter((h) => h.revision === revision && h.action !== 'start');
+  const status = (a: string): ReleaseReport['steps'][number]['status'] => (a === 'abort' || a === 'aborted' || a === 'freeze' ? 'failed' : 'done');
   return {
     app,
     strategy: 'canary',
     state,
-    image,
-    steps: [20, 50, 100].map((w) => ({ name: `setWeight ${w}`, weight: w, status: samples.some((s) => s.weight >= w) ? 'done' : 'skipped' })),
+    image: mine[0]?.image ?? '',
+    steps: mine.map((h) => {
+      const weight = /weight (\d+)%/.exec(h.detail)?.[1];
+      return { name: h.action, ...(weight ? { weight: Number(weight) } : {}), status: status(h.action), note: h.detail };
+    }),
     samples,
     maxErrorRate: 0.05,
   };
