@@ -1,6 +1,7 @@
 // Versioned migration file names (Flyway style `V<version>__<description>.sql`) and their order.
 import type { RuleContext } from './types.js';
 import { isString, option } from './changes.js';
+import { compareVersions as compareVersionText } from '../migrate/migration-files.js';
 
 const VERSIONED = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__.+\.sql$/;
@@ -23,13 +24,9 @@ export function isRepeatableMigration(path: string): boolean {
   return REPEATABLE.test(path.slice(path.lastIndexOf('/') + 1));
 }
 
-/** Numeric comparison part by part: 1.10 > 1.9, and 1 == 1.0. */
+/** Numeric comparison part by part (1.10 > 1.9, 1 == 1.0): the migrate stage's order, so both agree. */
 export function compareVersions(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+  return compareVersionText(a.join('.'), b.join('.'));
 }
 
 /** The migrations folder: rule option `directory`, else migrate.directory, else `migrations`. */

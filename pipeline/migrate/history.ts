@@ -2,6 +2,10 @@
 // pure decision of what to do with each planned migration given that row.
 import type { ShardConnection } from '../mysql/types.js';
 import type { PlannedMigration } from './plan-types.js';
+import { compareVersions } from './migration-files.js';
+
+// One version order for the whole project (Flyway: 1 < 1.1 < 1.10 < 2), defined with the file names.
+export { compareVersions };
 
 export const HISTORY_TABLE = 'shardship_schema_history';
 
@@ -132,17 +136,6 @@ export function decideMigration(m: PlannedMigration, statementCount: number, row
     };
   }
   return { kind: 'resume', from: row.statementsDone, previous: row };
-}
-
-/** Flyway-style version order: 1 < 1.1 < 1.10 < 2. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[._]/).map(Number);
-  const pb = b.split(/[._]/).map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 export function quoteIdentifier(name: string): string {
