@@ -1,14 +1,14 @@
 // Git hook scripts that call shardship by absolute path (hooks run with a minimal PATH and
 // from any directory): commit-msg, pre-commit, and the server-side pre-receive.
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { packageRoot } from '../core/package-root.js';
 import type { GitRepo } from '../git/repo.js';
 
 export const HOOK_MARK = '# installed by shardship';
 
-export const SHARDSHIP_BIN = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'bin', 'shardship.js');
+export const SHARDSHIP_BIN = join(packageRoot(), 'bin', 'shardship.js');
 
 /** Quote for POSIX sh: the only untrusted-looking text in a hook is a path. */
 export function shQuote(s: string): string {

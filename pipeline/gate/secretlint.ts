@@ -1,10 +1,10 @@
 // secretlint as a library: the repository's .secretlintrc* when it has one (its rule packages
 // resolved from shardship's own node_modules), else @secretlint/secretlint-rule-preset-recommend.
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { lintSource } from '@secretlint/core';
 import { ConfigError } from '../core/errors.js';
+import { packageRoot } from '../core/package-root.js';
 
 type CoreConfig = Parameters<typeof lintSource>[0]['options']['config'];
 
@@ -18,7 +18,6 @@ export interface SecretHit {
   match: string;
 }
 
-const packageRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const cache = new Map<string, Promise<CoreConfig>>();
 
 function hasOwnConfig(repoDir: string): boolean {
@@ -37,7 +36,7 @@ async function configFor(repoDir: string): Promise<CoreConfig> {
   }
   try {
     const { loadConfig } = await import('@secretlint/config-loader');
-    const nodeModules = join(packageRoot, 'node_modules');
+    const nodeModules = join(packageRoot(), 'node_modules');
     const res = await loadConfig({ cwd: repoDir, ...(existsSync(nodeModules) ? { node_moduleDir: nodeModules } : {}) });
     return res.config;
   } catch (e) {

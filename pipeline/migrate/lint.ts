@@ -7,14 +7,9 @@ import type { MigrateConfig } from '../config/migrate.js';
 import { ConfigError } from '../core/errors.js';
 import type { MigrationFile } from './migration-files.js';
 import { analyzeStatement, type AnalyzedStatement } from './rewrite.js';
-import type { SqlAst } from './sql-parser.js';
+import { alterExprs, columnName, columnTypeOf, createDefinitions, type ColumnType } from './sql-ast.js';
 import { physicalShardNames, resolveTopology, type TableKind, type Topology } from './topology.js';
 
-export interface ColumnType {
-  dataType: string;
-  length?: number;
-  scale?: number;
-}
 
 /** What earlier migrations built: table -> column -> type (only what could be read). */
 export type SchemaState = Map<string, Map<string, ColumnType>>;
@@ -174,31 +169,6 @@ export function addTopology(merged: LintTopology, topo: Topology): void {
 
 // ---- schema tracking ----------------------------------------------------------------
 
-export function columnTypeOf(def: unknown): ColumnType | undefined {
-  const d = def as { dataType?: unknown; length?: unknown; scale?: unknown } | undefined;
-  if (!d || typeof d.dataType !== 'string') return undefined;
-  return {
-    dataType: d.dataType.toUpperCase(),
-    ...(typeof d.length === 'number' ? { length: d.length } : {}),
-    ...(typeof d.scale === 'number' ? { scale: d.scale } : {}),
-  };
-}
-
-export function columnName(col: unknown): string | undefined {
-  const c = col as { column?: unknown } | undefined;
-  if (typeof c?.column === 'string') return c.column;
-  const expr = (c?.column as { expr?: { value?: unknown } } | undefined)?.expr;
-  return typeof expr?.value === 'string' ? expr.value : undefined;
-}
-
-export function alterExprs(ast: SqlAst): Record<string, unknown>[] {
-  return Array.isArray(ast.expr) ? (ast.expr as Record<string, unknown>[]) : [];
-}
-
-export function createDefinitions(ast: SqlAst): Record<string, unknown>[] {
-  return Array.isArray(ast.create_definitions) ? (ast.create_definitions as Record<string, unknown>[]) : [];
-}
-
 function applyToSchema(schema: SchemaState, st: AnalyzedStatement): void {
   const table = st.tables[0]!;
   if (st.type === 'create' && st.keyword === 'table') {
@@ -249,20 +219,4 @@ function applyToSchema(schema: SchemaState, st: AnalyzedStatement): void {
       }
     }
   }
-}
-
-/** Visit every object in an AST. */
-export function walkAst(node: unknown, visit: (o: Record<string, unknown>) => void): void {
-  if (Array.isArray(node)) {
-    for (const n of node) walkAst(n, visit);
-    return;
-  }
-  if (!node || typeof node !== 'object') return;
-  visit(node as Record<string, unknown>);
-  for (const v of Object.values(node as Record<string, unknown>)) walkAst(v, visit);
-}
-
-/** ALTER TABLE, CREATE INDEX and DROP INDEX all rebuild or change an existing table. */
-export function isAlterLike(st: AnalyzedStatement): boolean {
-  return st.type === 'alter' || ((st.type === 'create' || st.type === 'drop') && st.keyword === 'index');
 }

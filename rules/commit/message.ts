@@ -1,5 +1,4 @@
 // Commit messages follow the repository's commitlint config (config-conventional when it has none).
-import { commitLinter } from '../../pipeline/gate/commitlint.js';
 import { messagesToCheck } from '../../pipeline/gate/changes.js';
 import type { GateRule, RuleFinding } from '../../pipeline/gate/types.js';
 
@@ -11,6 +10,8 @@ export const commitMessage: GateRule = {
   async check({ subject, gate }) {
     const messages = messagesToCheck(subject, gate.commit.merges);
     if (!messages.length) return [];
+    // Loaded on use: commitlint costs a few hundred ms to load, which a code-only run need not pay.
+    const { commitLinter } = await import('../../pipeline/gate/commitlint.js');
     const linter = await commitLinter(subject.repoDir);
     const findings: RuleFinding[] = [];
     const outcomes = await Promise.all(messages.map((m) => (m.message.trim() === '' ? Promise.resolve(undefined) : linter.lint(m.message))));

@@ -1,5 +1,6 @@
 // Each physical copy counts its own AUTO_INCREMENT, so ids clash across shards.
-import { walkAst, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import { walkAst } from '../../pipeline/migrate/sql-ast.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 
 export const autoIncrementSharded: SqlLintRule = {
   id: 'sql/auto-increment-sharded',

@@ -1,6 +1,7 @@
 // Dropping a table or column (or truncating) destroys data the running version may still
 // read during a canary, and cannot be undone by a rollback.
-import { alterExprs, columnName, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import { alterExprs, columnName } from '../../pipeline/migrate/sql-ast.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 
 export const destructiveDrop: SqlLintRule = {
   id: 'sql/destructive-drop',

@@ -1,6 +1,7 @@
 // Foreign keys cannot span shards, make online ALTERs and shard moves harder, and lock the
 // parent row on every child write.
-import { walkAst, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import { walkAst } from '../../pipeline/migrate/sql-ast.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 
 export const foreignKey: SqlLintRule = {
   id: 'sql/foreign-key',

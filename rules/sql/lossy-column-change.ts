@@ -1,6 +1,7 @@
 // MODIFY/CHANGE to a narrower or different type silently truncates or converts values on
 // every shard. The previous type comes from the migrations before this one.
-import { alterExprs, columnName, columnTypeOf, type ColumnType, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import { alterExprs, columnName, columnTypeOf, type ColumnType } from '../../pipeline/migrate/sql-ast.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 
 const INT_RANK: Record<string, number> = { TINYINT: 1, SMALLINT: 2, MEDIUMINT: 3, INT: 4, INTEGER: 4, BIGINT: 8 };
 const TEXT_RANK: Record<string, number> = { TINYTEXT: 255, TEXT: 65_535, MEDIUMTEXT: 16_777_215, LONGTEXT: 4_294_967_295 };

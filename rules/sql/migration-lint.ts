@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import { ConfigError } from '../../pipeline/core/errors.js';
 import type { GateRule, RuleFinding } from '../../pipeline/gate/types.js';
-import { lintMigrations, lintTopologyFrom, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 import { compareVersions, parseMigrationFile, parseMigrationName, type MigrationFile } from '../../pipeline/migrate/migration-files.js';
 
 export function createMigrationLintRule(rules: readonly SqlLintRule[]): GateRule {
@@ -42,6 +42,8 @@ export function createMigrationLintRule(rules: readonly SqlLintRule[]): GateRule
         }
       }
       files.sort((a, b) => compareVersions(a.version, b.version));
+      // Loaded on use: the SQL parser takes most of a second to load, and most changes touch no migration.
+      const { lintMigrations, lintTopologyFrom } = await import('../../pipeline/migrate/lint.js');
       const lint = lintMigrations(files, {
         rules,
         settings: config.migrate?.rules ?? {},

@@ -1,6 +1,7 @@
 // InnoDB without a primary key uses a hidden row id: no safe online ALTER, no row-based
 // replication by key, no way to move a shard's rows deterministically.
-import { createDefinitions, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import { createDefinitions } from '../../pipeline/migrate/sql-ast.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 
 export const missingPrimaryKey: SqlLintRule = {
   id: 'sql/missing-primary-key',

@@ -1,6 +1,7 @@
 // Each ALTER of a table is one rebuild x every shard: fold changes to one table into one
 // ALTER statement.
-import { isAlterLike, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import { isAlterLike } from '../../pipeline/migrate/sql-ast.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 
 export const multipleAlters: SqlLintRule = {
   id: 'sql/multiple-alters',

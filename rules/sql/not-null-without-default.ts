@@ -1,6 +1,7 @@
 // Adding (or tightening) a NOT NULL column without a DEFAULT breaks the running version's
 // INSERTs that do not know the column yet, and fails on rows that hold NULL.
-import { alterExprs, columnName, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import { alterExprs, columnName } from '../../pipeline/migrate/sql-ast.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 
 export const notNullWithoutDefault: SqlLintRule = {
   id: 'sql/not-null-without-default',

@@ -1,6 +1,7 @@
 // Without ALGORITHM/LOCK the server may silently pick a table copy that blocks writes for
 // the whole rebuild; stating them makes the server refuse instead.
-import { isAlterLike, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import { isAlterLike } from '../../pipeline/migrate/sql-ast.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 import { isSignificant, tokenize } from '../../pipeline/migrate/sql-tokens.js';
 
 export const onlineDdl: SqlLintRule = {

@@ -1,6 +1,7 @@
 // Renaming a table or column breaks the version still running during a canary: it keeps
 // using the old name. Add the new one, backfill, switch code, drop the old one later.
-import { alterExprs, columnName, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import { alterExprs, columnName } from '../../pipeline/migrate/sql-ast.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 
 export const renameRule: SqlLintRule = {
   id: 'sql/rename',

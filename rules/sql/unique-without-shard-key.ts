@@ -1,6 +1,7 @@
 // A unique index on a sharded table is only enforced inside each shard; unless it includes
 // the shard key, two shards can hold the "same" unique value.
-import { alterExprs, columnName, createDefinitions, type SqlLintRule } from '../../pipeline/migrate/lint.js';
+import { alterExprs, columnName, createDefinitions } from '../../pipeline/migrate/sql-ast.js';
+import type { SqlLintRule } from '../../pipeline/migrate/lint.js';
 
 const isUnique = (t: unknown): boolean => typeof t === 'string' && /^unique/i.test(t);
 

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../../core/package-root.js';
 import type { CommandModule } from '../context.js';
 import { UsageError, ExitCode } from '../../core/errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, parseConfig } from '../../config/load.js';
@@ -68,7 +68,7 @@ async function gateConfig(repo: GitRepo, cwd: string, file: string | undefined):
 }
 
 async function toolVersion(): Promise<string> {
-  const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '../../../package.json');
+  const pkg = join(packageRoot(), 'package.json');
   return (JSON.parse(await readFile(pkg, 'utf8')) as { version: string }).version;
 }
 
