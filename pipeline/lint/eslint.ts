@@ -1,11 +1,12 @@
 // The ESLint adapter: the only module that imports `eslint`. It lints given files in-process
-// with the repo's own flat config (or shardship's default), the ESLint cache on, and
+// with the repo's own flat config, else its legacy eslintrc (ESLint 9 still runs those through
+// `loadESLint({ useFlatConfig: false })`), else shardship's default; the ESLint cache on; and
 // translates ESLint's errors once: a config that fails to load or validate -> ConfigError
 // naming the config file.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ESLint as ESLintClass, Linter } from 'eslint';
@@ -14,6 +15,37 @@ import { defaultEslintConfig } from './default-config.js';
 
 /** Flat config file names ESLint 9 looks for, in its own order of preference. */
 export const ESLINT_CONFIG_FILES = ['eslint.config.js', 'eslint.config.mjs', 'eslint.config.cjs', 'eslint.config.ts', 'eslint.config.mts', 'eslint.config.cts'];
+
+/** Legacy eslintrc file names, in eslintrc's own order of preference (`.eslintrc` without extension is its oldest form). */
+export const ESLINTRC_FILES = ['.eslintrc.js', '.eslintrc.cjs', '.eslintrc.yaml', '.eslintrc.yml', '.eslintrc.json', '.eslintrc'];
+
+export type EslintConfigKind = 'flat' | 'eslintrc';
+
+/** A repo's own ESLint config file at its root (repo-relative) and its format. */
+export interface EslintConfigFile {
+  file: string;
+  kind: EslintConfigKind;
+}
+
+/**
+ * Which of the repo's config files ESLint would use: a flat config wins (ESLint 9's default
+ * when one exists), else a root eslintrc file. `has` says whether a repo-relative file exists.
+ */
+export async function pickEslintConfig(has: (file: string) => boolean | Promise<boolean>): Promise<EslintConfigFile | undefined> {
+  const names = [...ESLINT_CONFIG_FILES, ...ESLINTRC_FILES];
+  // All at once: for a range's head each answer is a git read.
+  const present = await Promise.all(names.map(async (file) => has(file)));
+  const file = names.find((_, i) => present[i]);
+  return file === undefined ? undefined : { file, kind: ESLINTRC_FILES.includes(file) ? 'eslintrc' : 'flat' };
+}
+
+/** The one-line deprecation notice for an eslintrc config, with the command that migrates it. */
+export function eslintrcNotice(file: string): { message: string; hint: string } {
+  return {
+    message: `${file} is a legacy eslintrc config, deprecated in ESLint 9 and dropped in ESLint 10: linted with it for now`,
+    hint: `migrate it to a flat config: npx @eslint/migrate-config ${file}`,
+  };
+}
 
 /** A file to lint: from the working tree, or `text` when the working tree does not hold the content to check. */
 export interface LintTarget {
@@ -48,18 +80,31 @@ export interface CodeLinterOptions {
   typed?: boolean;
   /** Where the ESLint cache lives; default: node_modules/.cache/shardship/eslintcache or a temp file keyed by repo. */
   cacheLocation?: string;
+  /** ESLint cache on (default). Off for a throwaway folder, whose paths never repeat. */
+  cache?: boolean;
 }
 
 export interface CodeLinter {
   /** Repo-relative config file in use, or undefined for shardship's default config. */
   readonly configFile: string | undefined;
+  /** The config's format; undefined for shardship's default (a flat config). */
+  readonly configKind: EslintConfigKind | undefined;
   readonly cacheLocation: string;
   lint(targets: LintTarget[]): Promise<LintFileReport[]>;
 }
 
-/** The repo's own flat config file (repo-relative), if it has one at its root. */
-export function findEslintConfigFile(repoDir: string): string | undefined {
-  return ESLINT_CONFIG_FILES.find((name) => existsSync(join(repoDir, name)));
+/** The repo's own config on disk: flat, else eslintrc. */
+export function findEslintConfig(repoDir: string): Promise<EslintConfigFile | undefined> {
+  return pickEslintConfig((name) => existsSync(join(repoDir, name)));
+}
+
+/** What the flat `ESLint` and the `LegacyESLint` classes have in common, as this adapter uses them. */
+interface EslintEngine {
+  calculateConfigForFile(filePath: string): Promise<unknown>;
+  isPathIgnored(filePath: string): Promise<boolean>;
+  lintFiles(patterns: string[]): Promise<ESLintClass.LintResult[]>;
+  lintText(code: string, options: { filePath: string; warnIgnored: boolean }): Promise<ESLintClass.LintResult[]>;
+  getRulesMetaForResults(results: ESLintClass.LintResult[]): ESLintClass.LintResultData['rulesMeta'];
 }
 
 /** A cache under the repo's node_modules when it has one (ignored by git, kept by CI caches), else in the temp dir. */
@@ -72,43 +117,48 @@ export async function defaultCacheLocation(repoDir: string): Promise<string> {
 
 export async function createCodeLinter(opts: CodeLinterOptions): Promise<CodeLinter> {
   const repoDir = resolve(opts.repoDir);
-  const configFile = findEslintConfigFile(repoDir);
+  const config = await findEslintConfig(repoDir);
   const cacheLocation = opts.cacheLocation ?? (await defaultCacheLocation(repoDir));
-  await mkdir(resolve(cacheLocation, '..'), { recursive: true });
+  const cache = opts.cache ?? true;
+  if (cache) await mkdir(resolve(cacheLocation, '..'), { recursive: true });
   // Imported lazily so that commands which never lint do not pay for loading ESLint.
-  const { ESLint } = await import('eslint');
-  const shared: ESLintClass.Options = {
-    cwd: repoDir,
-    cache: true,
-    cacheLocation,
-    cacheStrategy: 'content',
-    warnIgnored: false,
-    errorOnUnmatchedPattern: false,
-  };
-  // Naming the repo's file explicitly stops ESLint from walking above the repo for another one.
-  const eslint = configFile
-    ? new ESLint({ ...shared, overrideConfigFile: join(repoDir, configFile) })
-    : new ESLint({ ...shared, overrideConfigFile: true, overrideConfig: await defaultEslintConfig({ repoDir, typed: opts.typed === true }) });
-  const shownConfig = configFile ?? 'shardship default ESLint config';
+  const { ESLint, loadESLint } = await import('eslint');
+  const shared = { cwd: repoDir, cache, cacheLocation, cacheStrategy: 'content', errorOnUnmatchedPattern: false } as const;
+  let eslint: EslintEngine;
+  if (config?.kind === 'eslintrc') {
+    // ESLint 9 runs eslintrc only through LegacyESLint. `useEslintrc` keeps eslintrc's cascade
+    // (nested .eslintrc files, `root: true`), as `ESLINT_USE_FLAT_CONFIG=false npx eslint` would.
+    const LegacyESLint = await loadESLint({ useFlatConfig: false });
+    eslint = new LegacyESLint({ ...shared, useEslintrc: true });
+  } else if (config) {
+    // Naming the repo's file explicitly stops ESLint from walking above the repo for another one.
+    eslint = new ESLint({ ...shared, warnIgnored: false, overrideConfigFile: join(repoDir, config.file) });
+  } else {
+    eslint = new ESLint({ ...shared, warnIgnored: false, overrideConfigFile: true, overrideConfig: await defaultEslintConfig({ repoDir, typed: opts.typed === true }) });
+  }
+  const shownConfig = config?.file ?? 'shardship default ESLint config';
 
   return {
-    configFile,
+    configFile: config?.file,
+    configKind: config?.kind,
     cacheLocation,
-    async lint(targets) {
-      if (targets.length === 0) return [];
-      const onDisk = targets.filter((t) => t.text === undefined).map((t) => join(repoDir, t.path));
-      const inText = targets.filter((t): t is Required<LintTarget> => t.text !== undefined);
+    async lint(all) {
+      if (all.length === 0) return [];
       let results: ESLintClass.LintResult[];
       try {
         // Loads and validates the config first, so a broken one is reported as such.
-        await eslint.calculateConfigForFile(join(repoDir, targets[0]!.path));
+        await eslint.calculateConfigForFile(join(repoDir, all[0]!.path));
+        const targets = config?.kind === 'eslintrc' ? await eslintrcTargets(eslint, repoDir, all) : all;
+        const onDisk = targets.filter((t) => t.text === undefined).map((t) => join(repoDir, t.path));
         results = onDisk.length > 0 ? await eslint.lintFiles(onDisk) : [];
-        for (const t of inText) results.push(...(await eslint.lintText(t.text, { filePath: join(repoDir, t.path), warnIgnored: false })));
+        for (const t of targets) {
+          if (t.text !== undefined) results.push(...(await eslint.lintText(t.text, { filePath: join(repoDir, t.path), warnIgnored: false })));
+        }
       } catch (e) {
         throw await translateEslintError(e, repoDir, shownConfig);
       }
       const meta = eslint.getRulesMetaForResults(results);
-      const textPaths = new Set(inText.map((t) => t.path));
+      const textPaths = new Set(all.filter((t) => t.text !== undefined).map((t) => t.path));
       return results.map((r) => {
         const path = toRepoPath(repoDir, r.filePath);
         return {
@@ -119,6 +169,25 @@ export async function createCodeLinter(opts: CodeLinterOptions): Promise<CodeLin
       });
     },
   };
+}
+
+const TS_FILE = /\.(ts|tsx|mts|cts)$/;
+
+/**
+ * What an eslintrc config lints of the given files. LegacyESLint has no `warnIgnored` for
+ * lintFiles, so ignored files (.eslintignore, ignorePatterns) are left out here. And `eslint .`
+ * with eslintrc lints TypeScript only when the config gives it a parser (overrides or `--ext`
+ * with one); a .ts file the config leaves to espree is not its target, not a parse error.
+ */
+async function eslintrcTargets(eslint: EslintEngine, repoDir: string, all: LintTarget[]): Promise<LintTarget[]> {
+  const kept: LintTarget[] = [];
+  for (const t of all) {
+    const abs = join(repoDir, t.path);
+    if (await eslint.isPathIgnored(abs)) continue;
+    if (TS_FILE.test(t.path) && !((await eslint.calculateConfigForFile(abs)) as { parser?: unknown }).parser) continue;
+    kept.push(t);
+  }
+  return kept;
 }
 
 function toLintMessage(m: Linter.LintMessage, meta: Record<string, { docs?: { url?: string } } | undefined>): LintMessage {
@@ -140,19 +209,45 @@ function toRepoPath(repoDir: string, filePath: string): string {
   return rel.split(sep).join('/');
 }
 
+/** Packages a config could not load: flat config imports, eslintrc plugins, parsers and shared configs. */
+export function isMissingPackageError(e: unknown): boolean {
+  const err = e as { message?: unknown; messageTemplate?: unknown } | undefined;
+  return (
+    (typeof err?.messageTemplate === 'string' && ['plugin-missing', 'extend-config-missing'].includes(err.messageTemplate)) ||
+    (typeof err?.message === 'string' && /Cannot find (package|module)/.test(err.message))
+  );
+}
+
 /** Any error ESLint throws while loading the config or linting with it is the user's config to fix (exit 2). */
 export async function translateEslintError(e: unknown, repoDir: string, configFile: string): Promise<ConfigError> {
   const err = e instanceof Error ? e : new Error(String(e));
-  const firstLines = err.message.split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).slice(0, 3).join(' ');
+  // Node's "Require stack:" list (eslintrc plugins and parsers) is noise next to our hint.
+  const ownLines = err.message.split(/\n\s*Require stack:/)[0]!;
+  const firstLines = ownLines.split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).slice(0, 3).join(' ');
+  const missing = isMissingPackageError(e);
   const problem: ConfigProblem = {
     path: '',
     message: `ESLint could not use ${configFile}: ${firstLines}`,
-    hint: /Cannot find (package|module)/.test(err.message)
-      ? 'install the packages your ESLint config imports (npm ci)'
-      : "run `npx eslint --print-config <file>` in the repo for ESLint's own report",
+    hint: missing ? 'install the packages your ESLint config imports (npm ci)' : "run `npx eslint --print-config <file>` in the repo for ESLint's own report",
   };
   if (configFile.startsWith('eslint.config.')) problem.position = await positionIn(err, repoDir, configFile);
+  else if (ESLINTRC_FILES.includes(configFile)) problem.position = await eslintrcPosition(e, repoDir, configFile);
   return new ConfigError([problem], { cause: e });
+}
+
+/** In an eslintrc file: the line naming the package that failed to load, else line 1. */
+async function eslintrcPosition(e: unknown, repoDir: string, configFile: string): Promise<ConfigProblem['position']> {
+  const data = (e as { messageData?: { pluginName?: unknown; configName?: unknown } }).messageData;
+  const quoted = /(?:plugin|parser|config) ['"]([^'"]+)['"]/.exec(e instanceof Error ? e.message : '')?.[1];
+  const names = [data?.pluginName, data?.configName, quoted].filter((n): n is string => typeof n === 'string' && n.length > 0);
+  const text = await readFile(join(repoDir, configFile), 'utf8').catch(() => '');
+  const lines = text.split('\n');
+  for (const name of names) {
+    const short = name.replace(/^eslint-plugin-/, '').replace(/^eslint-config-/, '');
+    const index = lines.findIndex((l) => l.includes(name) || l.includes(`"${short}"`) || l.includes(`'${short}'`));
+    if (index >= 0) return { file: configFile, line: index + 1, column: Math.max(1, lines[index]!.indexOf(lines[index]!.includes(name) ? name : short) + 1) };
+  }
+  return { file: configFile, line: 1, column: 1 };
 }
 
 /** Where in the config file the error points: from the stack, or for a syntax error from `node --check`. */

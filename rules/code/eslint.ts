@@ -1,14 +1,25 @@
-// code/eslint: ESLint on the files a range changes, with the repo's own flat config (or a
-// typescript-eslint default). A "new code" gate like SonarQube's new-code period or
-// reviewdog's `added` filter: only findings on added or changed lines fail, unless
-// --all-lines (or gate.code.allLines) widens it to whole files.
+// code/eslint: ESLint on the files a range changes, with the repo's own flat config (else its
+// legacy eslintrc, else a typescript-eslint default). A "new code" gate like SonarQube's
+// new-code period or reviewdog's `added` filter: only findings on added or changed lines fail,
+// unless --all-lines (or gate.code.allLines) widens it to whole files.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../pipeline/core/errors.js';
 import type { ChangedFile, GateRule, RuleContext, RuleFinding } from '../../pipeline/gate/types.js';
-import { createCodeLinter, ESLINT_CONFIG_FILES, findEslintConfigFile, type LintFileReport, type LintMessage, type LintTarget } from '../../pipeline/lint/eslint.js';
+import { materialiseConfig } from '../../pipeline/lint/committed-config.js';
+import {
+  createCodeLinter,
+  eslintrcNotice,
+  findEslintConfig,
+  isMissingPackageError,
+  pickEslintConfig,
+  type EslintConfigFile,
+  type LintFileReport,
+  type LintMessage,
+  type LintTarget,
+} from '../../pipeline/lint/eslint.js';
 
 export const RULE_ID = 'code/eslint';
 
@@ -18,6 +29,12 @@ export const EslintRuleOptions = z.strictObject({
   warnings: z.boolean().default(true),
   /** Typed rules in shardship's default config (used only when the repo has no ESLint config of its own). */
   typed: z.boolean().default(false),
+  /**
+   * The repo's ESLint config is in the commits but not on disk (a bare server repository):
+   * `warn` says it was not run; `run` runs it from a temp folder with shardship's own packages.
+   * Off by default because it executes pushed code on the server (a flat config is JavaScript).
+   */
+  configFromCommits: z.enum(['warn', 'run']).default('warn'),
 });
 export type EslintRuleOptions = z.infer<typeof EslintRuleOptions>;
 
@@ -28,7 +45,7 @@ export function parseOptions(options: Record<string, unknown>): EslintRuleOption
     parsed.error.issues.map((issue) => ({
       path: ['gate', 'rules', RULE_ID, 'options', ...(issue.code === 'unrecognized_keys' ? [issue.keys.join(', ')] : issue.path.map(String))].join('.'),
       message: issue.message,
-      hint: 'code/eslint options: warnings (boolean), typed (boolean)',
+      hint: 'code/eslint options: warnings (boolean), typed (boolean), configFromCommits (warn | run)',
     })),
   );
 }
@@ -133,26 +150,71 @@ async function check(ctx: RuleContext): Promise<RuleFinding[]> {
   }
   if (targets.length === 0) return [];
 
-  // Linting with the default config when the repo has its own at head (a bare server repo,
-  // an old checkout) would give verdicts CI does not: say so instead.
-  if (!findEslintConfigFile(subject.repoDir)) {
-    for (const name of ESLINT_CONFIG_FILES) {
-      if (!(await subject.readAtHead(name))) continue;
-      return [
-        {
-          ruleId: RULE_ID,
-          severity: 'warn',
-          message: `not run: the repo's ESLint config (${name}) is in the commits but not in this working tree (a bare repository?)`,
-          file: name,
-          hint: 'run the gate in a checkout with dependencies installed (CI), or turn code/eslint off for this hook',
-        },
-      ];
-    }
+  const allLines = ctx.allLines || ctx.gate.code.allLines;
+  const onDisk = await findEslintConfig(subject.repoDir);
+  if (!onDisk) {
+    // Linting with the default config when the repo has its own at head (a bare server repo,
+    // an old checkout) would give verdicts CI does not.
+    const inCommits = await pickEslintConfig(async (name) => (await subject.readAtHead(name)) !== undefined);
+    if (inCommits) return checkWithCommittedConfig(ctx, { opts, allLines }, inCommits, files);
   }
 
   const linter = await createCodeLinter({ repoDir: subject.repoDir, typed: opts.typed });
   const reports = await linter.lint(targets);
-  return selectFindings(reports, files, ctx.allLines || ctx.gate.code.allLines, opts);
+  return [...configNotices(onDisk), ...selectFindings(reports, files, allLines, opts)];
+}
+
+/** A warning for a legacy eslintrc config: still honoured, but on its way out. */
+function configNotices(config: EslintConfigFile | undefined): RuleFinding[] {
+  if (config?.kind !== 'eslintrc') return [];
+  return [{ ruleId: RULE_ID, severity: 'warn', file: config.file, ...eslintrcNotice(config.file) }];
+}
+
+function notRun(config: EslintConfigFile, message: string, hint: string): RuleFinding[] {
+  return [{ ruleId: RULE_ID, severity: 'warn', message: `not run: ${message}`, file: config.file, hint }];
+}
+
+/**
+ * The repo's config exists only in the commits: run it from a temp folder holding the config,
+ * the modules it imports by relative path and package.json, with shardship's node_modules,
+ * when allowed and when every package it imports is one shardship has; else say why not.
+ * Files are linted as text (their head contents), so the cache does not apply here.
+ */
+async function checkWithCommittedConfig(
+  ctx: RuleContext,
+  { opts, allLines }: { opts: EslintRuleOptions; allLines: boolean },
+  config: EslintConfigFile,
+  files: Map<string, { file: ChangedFile; text: string }>,
+): Promise<RuleFinding[]> {
+  if (opts.configFromCommits === 'warn') {
+    return notRun(
+      config,
+      `the repo's ESLint config (${config.file}) is in the commits but not in this working tree (a bare repository?)`,
+      `run the gate in a checkout with dependencies installed (CI), or set gate.rules.${RULE_ID}.options.configFromCommits: run in the server's config to run it with shardship's own packages (this executes the pushed config on the server)`,
+    );
+  }
+  const copy = await materialiseConfig(config, (path) => ctx.subject.readAtHead(path));
+  try {
+    if (copy.missing.length > 0) {
+      return notRun(
+        config,
+        `${config.file} imports ${copy.missing.map((p) => `'${p}'`).join(', ')}, which shardship does not have`,
+        'run the gate where the repo\'s dependencies are installed (CI), or keep the config to eslint, @eslint/js, typescript-eslint and globals',
+      );
+    }
+    const linter = await createCodeLinter({ repoDir: copy.dir, typed: opts.typed, cache: false });
+    let reports: LintFileReport[];
+    try {
+      reports = await linter.lint([...files].map(([path, { text }]) => ({ path, text })));
+    } catch (e) {
+      // A package loaded some other way (an eslintrc plugin, a dynamic import): not the pusher's fault here.
+      if (e instanceof ConfigError && isMissingPackageError(e.cause)) return notRun(config, e.problems[0]!.message, 'run the gate where the repo\'s dependencies are installed (CI)');
+      throw e;
+    }
+    return [...configNotices(config), ...selectFindings(reports, files, allLines, opts)];
+  } finally {
+    await copy.remove();
+  }
 }
 
 export const eslintRule: GateRule = {
@@ -160,6 +222,6 @@ export const eslintRule: GateRule = {
   group: 'code',
   defaultSeverity: 'error',
   description:
-    "ESLint on the changed files with the repo's own flat config (else typescript-eslint recommended); only findings on added or changed lines fail unless --all-lines.",
+    "ESLint on the changed files with the repo's own flat config (else its eslintrc, else typescript-eslint recommended); only findings on added or changed lines fail unless --all-lines.",
   check,
 };

@@ -1,19 +1,11 @@
 // code/eslint through `shardship gate` (the real CLI, engine and git collector) on temp repos.
-import { afterEach, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../../pipeline/cli/main.js';
 import { memoryOutput } from '../../../pipeline/core/output.js';
-import { defaultCacheLocation } from '../../../pipeline/lint/eslint.js';
 import type { GateJsonReport } from '../../../pipeline/gate/report/json.js';
-import { git, tempRepo, type TempRepo } from './git-subject.js';
+import { git, useTempRepos, type TempRepo } from './git-subject.js';
 
-const repos: TempRepo[] = [];
-afterEach(async () => {
-  for (const r of repos.splice(0)) {
-    rmSync(await defaultCacheLocation(r.dir), { force: true });
-    r.remove();
-  }
-});
+const newRepo = useTempRepos();
 
 async function gate(r: TempRepo, ...args: string[]): Promise<{ code: number; report: GateJsonReport; stderr: string[] }> {
   const output = memoryOutput();
@@ -22,12 +14,18 @@ async function gate(r: TempRepo, ...args: string[]): Promise<{ code: number; rep
   return { code, report, stderr: output.stderr };
 }
 
+/** The gate's text output, for the exit-2 config errors (printed on stderr). */
+async function gateText(r: TempRepo, ...args: string[]): Promise<{ code: number; stderr: string }> {
+  const output = memoryOutput();
+  const code = await main(['gate', ...args], { cwd: r.dir, output });
+  return { code, stderr: output.stderr.join('\n') };
+}
+
 const CLEAN = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
 
 describe('shardship gate with code/eslint', () => {
   it('fails a commit that adds an ESLint error and passes one that only touches other lines of a file with an old finding', async () => {
-    const r = tempRepo();
-    repos.push(r);
+    const r = newRepo();
     r.write({ 'src/math.ts': 'export const old: any = 0;\n' + CLEAN });
     r.commit('feat: add math');
     r.write({ 'src/math.ts': 'export const old: any = 0;\n' + CLEAN + 'export const loose: any = 1;\n' });
@@ -50,8 +48,7 @@ describe('shardship gate with code/eslint', () => {
   });
 
   it('grandfathers a finding in the baseline and keeps it grandfathered when the line moves', async () => {
-    const r = tempRepo();
-    repos.push(r);
+    const r = newRepo();
     r.write({ 'src/a.ts': CLEAN });
     r.commit('feat: a');
     r.write({ 'src/a.ts': CLEAN + 'export const loose: any = 1;\n' });
@@ -68,21 +65,47 @@ describe('shardship gate with code/eslint', () => {
   });
 
   it('exits 2 with the config file named when the repo ESLint config is broken', async () => {
-    const r = tempRepo();
-    repos.push(r);
+    const r = newRepo();
     r.write({ 'src/a.js': 'export const a = 1;\n' });
     r.commit('feat: a');
     r.write({ 'eslint.config.mjs': 'export default [\n', 'src/a.js': 'export const a = 2;\n' });
     r.commit('chore: config');
-    const output = memoryOutput();
-    const code = await main(['gate', '--from', 'HEAD~1', '--to', 'HEAD'], { cwd: r.dir, output });
+    const { code, stderr } = await gateText(r, '--from', 'HEAD~1', '--to', 'HEAD');
     expect(code).toBe(2);
-    expect(output.stderr.join('\n')).toMatch(/eslint\.config\.mjs:\d+:\d+: ESLint could not use eslint\.config\.mjs/);
+    expect(stderr).toMatch(/eslint\.config\.mjs:\d+:\d+: ESLint could not use eslint\.config\.mjs/);
+  });
+
+  it('honours a legacy .eslintrc.json: exit 1 for a new violation, with the deprecation warning in the report', async () => {
+    const r = newRepo();
+    r.write({ '.eslintrc.json': '{ "root": true, "parserOptions": { "ecmaVersion": 2022, "sourceType": "module" }, "rules": { "eqeqeq": "error" } }\n', 'src/a.js': 'export const a = 1;\n' });
+    r.commit('feat: a');
+    r.write({ 'src/a.js': 'export const a = 1;\nexport const same = a == 1;\n' });
+    r.commit('feat: compare');
+    const { code, report } = await gate(r, '--from', 'HEAD~1', '--to', 'HEAD');
+    const found = report.findings.filter((f) => f.ruleId === 'code/eslint');
+    expect(found.map((f) => [f.severity, f.file, f.line])).toEqual([
+      ['warn', '.eslintrc.json', null],
+      ['error', 'src/a.js', 2],
+    ]);
+    expect(found[0]!.hint).toBe('migrate it to a flat config: npx @eslint/migrate-config .eslintrc.json');
+    expect(code).toBe(1);
+  });
+
+  it('exits 2 naming .eslintrc.json and `npm ci` when its plugin is not installed, without a stack trace', async () => {
+    const r = newRepo();
+    r.write({ 'src/a.js': 'export const a = 1;\n' });
+    r.commit('feat: a');
+    r.write({ '.eslintrc.json': '{ "root": true, "plugins": ["not-installed"] }\n', 'src/a.js': 'export const a = 2;\n' });
+    r.commit('chore: config');
+    const { code, stderr } = await gateText(r, '--from', 'HEAD~1', '--to', 'HEAD');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/\.eslintrc\.json:1:\d+: ESLint could not use \.eslintrc\.json: Failed to load plugin 'not-installed'/);
+    expect(stderr).toContain('npm ci');
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 
   it('checks the staged content in --staged mode', async () => {
-    const r = tempRepo();
-    repos.push(r);
+    const r = newRepo();
     r.write({ 'src/a.ts': CLEAN });
     r.commit('feat: a');
     r.write({ 'src/a.ts': CLEAN + 'export const loose: any = 1;\n' });

@@ -1,31 +1,15 @@
 // code/eslint with real ESLint on real temp git repos.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eslintRule } from '../../../rules/code/eslint.js';
 import { defaultCacheLocation } from '../../../pipeline/lint/eslint.js';
 import { ConfigError } from '../../../pipeline/core/errors.js';
-import { git, ruleContext, subjectFor, tempRepo, type TempRepo } from './git-subject.js';
+import { checkRange, git, ruleContext, subjectFor, useTempRepos } from './git-subject.js';
 
-const repos: TempRepo[] = [];
-afterEach(async () => {
-  for (const r of repos.splice(0)) {
-    rmSync(await defaultCacheLocation(r.dir), { force: true });
-    r.remove();
-  }
-});
-
-function newRepo(): TempRepo {
-  const r = tempRepo();
-  repos.push(r);
-  return r;
-}
+const newRepo = useTempRepos();
 
 const CLEAN = ['export function add(a: number, b: number): number {', '  return a + b;', '}', ''].join('\n');
-
-async function checkRange(r: TempRepo, opts: Parameters<typeof ruleContext>[1] = {}, base = 'HEAD~1', head = 'HEAD') {
-  return eslintRule.check(ruleContext(subjectFor(r.dir, git(r.dir, 'rev-parse', base).trim(), head === 'STAGED' ? head : git(r.dir, 'rev-parse', head).trim()), opts));
-}
 
 describe('code/eslint on changed lines (repo without an ESLint config: typescript-eslint default)', () => {
   it('fails a finding on a changed line, with file:line, the ESLint rule and a stable fingerprint', async () => {

@@ -1,12 +1,17 @@
 // Test helper: real temp git repos, and a GateSubject built from them with plain `git diff`
 // (so these tests do not depend on the gate's own collector).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { afterEach } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AddedLine, ChangedFile, ChangeStatus, GateSubject } from '../../../pipeline/gate/types.js';
 import { ShardshipConfig } from '../../../pipeline/config/schema.js';
-import type { RuleContext } from '../../../pipeline/gate/types.js';
+import type { RuleContext, RuleFinding } from '../../../pipeline/gate/types.js';
+import { defaultCacheLocation } from '../../../pipeline/lint/eslint.js';
+import { eslintRule } from '../../../rules/code/eslint.js';
+import { preReceiveHookScript } from '../../../pipeline/gate/hooks.js';
+import { GIT_ENV, TempRepo as HookRepo } from '../../unit/gate/git-fixture.js';
 
 export function git(repoDir: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd: repoDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -100,7 +105,7 @@ export function subjectFor(repoDir: string, base: string, head: string): GateSub
     head,
     readAtHead(path) {
       try {
-        return Promise.resolve(execFileSync('git', ['show', spec(path)], { cwd: repoDir }));
+        return Promise.resolve(execFileSync('git', ['show', spec(path)], { cwd: repoDir, stdio: ['ignore', 'pipe', 'ignore'] }));
       } catch {
         return Promise.resolve(undefined);
       }
@@ -114,4 +119,58 @@ export function subjectFor(repoDir: string, base: string, head: string): GateSub
 export function ruleContext(subject: GateSubject, opts: { allLines?: boolean; options?: Record<string, unknown> } = {}): RuleContext {
   const config = ShardshipConfig.parse({ version: 1 });
   return { subject, config, gate: config.gate, options: opts.options ?? {}, allLines: opts.allLines ?? false };
+}
+
+/** A factory of temp repos for one test file; each is removed with its ESLint cache after its test. */
+export function useTempRepos(prefix?: string): () => TempRepo {
+  const repos: TempRepo[] = [];
+  afterEach(async () => {
+    for (const r of repos.splice(0)) {
+      rmSync(await defaultCacheLocation(r.dir), { force: true });
+      r.remove();
+    }
+  });
+  return () => {
+    const r = tempRepo(prefix);
+    repos.push(r);
+    return r;
+  };
+}
+
+/** code/eslint on base..head of a temp repo (head may be 'STAGED'). */
+export async function checkRange(r: TempRepo, opts: Parameters<typeof ruleContext>[1] = {}, base = 'HEAD~1', head = 'HEAD'): Promise<RuleFinding[]> {
+  const rev = (x: string) => git(r.dir, 'rev-parse', x).trim();
+  return eslintRule.check(ruleContext(subjectFor(r.dir, rev(base), head === 'STAGED' ? head : rev(head)), opts));
+}
+
+export interface HookedServer {
+  /** A bare repository with shardship's generated pre-receive hook. */
+  server: HookRepo;
+  /** A work repository whose `origin` is the server. */
+  client: HookRepo;
+  /** `git push origin ...args` from the client: exit status and everything git printed. */
+  push: (...args: string[]) => { status: number | null; output: string };
+  remove: () => void;
+}
+
+/** A real bare server with the pre-receive hook installed (optionally with a server-owned config), and a client. */
+export function hookedServer(opts: { config?: string; prefix?: string } = {}): HookedServer {
+  const server = HookRepo.create({ bare: true, prefix: `${opts.prefix ?? 'code'}-server` });
+  const hook = join(server.dir, 'hooks', 'pre-receive');
+  writeFileSync(hook, preReceiveHookScript(opts.config ? { config: opts.config } : {}));
+  chmodSync(hook, 0o755);
+  const client = HookRepo.create({ prefix: `${opts.prefix ?? 'code'}-client` });
+  client.git('remote', 'add', 'origin', server.dir);
+  return {
+    server,
+    client,
+    push: (...args) => {
+      const r = spawnSync('git', ['push', 'origin', ...args], { cwd: client.dir, env: GIT_ENV, encoding: 'utf8' });
+      return { status: r.status, output: `${r.stdout}${r.stderr}` };
+    },
+    remove: () => {
+      server.remove();
+      client.remove();
+    },
+  };
 }

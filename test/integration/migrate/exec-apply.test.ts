@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyMigrations, type ProgressEvent } from '../../../pipeline/migrate/apply.js';
 import { migrationStatus } from '../../../pipeline/migrate/status.js';
 import { verifySchemas, copiesFromPlan, formatDrift } from '../../../pipeline/migrate/verify.js';
 import { repairHistory, formatRepairChange } from '../../../pipeline/migrate/repair.js';
 import { MysqlError } from '../../../pipeline/mysql/errors.js';
 import { freePort } from '../../support/service.js';
-import { startShardNodes, rootQuery, type ShardNodes } from '../../support/mariadb.js';
-import { columns, connector, execConfig, fixture, handPlan, historyRows, indexes, resetSchema, SHARDS_PER_DB, type Fixture, type HandMigration } from './exec-fixture.js';
+import { rootQuery } from '../../support/mariadb.js';
+import { columns, connector, execConfig, handPlan, historyRows, indexes, SHARDS_PER_DB, useShardFixture, type HandMigration } from './exec-fixture.js';
 
 const V1: HandMigration = {
   version: '1',
@@ -20,19 +20,7 @@ const V2: HandMigration = {
 };
 const V3: HandMigration = { version: '3', description: 'seed', statements: ["INSERT INTO t_config (k, v) VALUES ('feature.x', 'on')"] };
 
-let shards: ShardNodes;
-let f: Fixture;
-
-beforeAll(async () => {
-  shards = await startShardNodes(2);
-  f = fixture(shards.nodes);
-});
-afterAll(async () => {
-  await shards?.stopAll();
-});
-beforeEach(async () => {
-  await resetSchema(f);
-});
+const f = useShardFixture();
 
 describe('migrate apply on real MariaDB shards', () => {
   it('changes every physical table, records history, and a second apply is a no-op', async () => {

@@ -6,33 +6,19 @@ import { join } from 'node:path';
 import { main } from '../../../pipeline/cli/main.js';
 import { memoryOutput } from '../../../pipeline/core/output.js';
 import { removeDir, tempDir } from '../../support/service.js';
-import { startShardNodes, rootQuery, type ShardNodes } from '../../support/mariadb.js';
-import { columns, fixture, resetSchema, type Fixture } from './exec-fixture.js';
+import { rootQuery } from '../../support/mariadb.js';
+import { topologyYaml } from '../../support/shards.js';
+import { columns, useShardFixture } from './exec-fixture.js';
 
-let shards: ShardNodes;
-let f: Fixture;
+const f = useShardFixture({ reset: 'once' });
 let cwd: string;
 
-const CONFIG = `version: 1
-migrate:
-  directory: migrations
-  lockWaitTimeout: 2s
-  environments:
-    test:
-      capacityBytes: 1073741824
-      nodes:
-        n1: { dsnEnv: SHARD_N1_DSN }
-        n2: { dsnEnv: SHARD_N2_DSN, concurrency: 2 }
-      databases:
-        loan_0: n1
-        loan_1: n1
-        loan_2: n2
-        loan_3: n2
-      tables:
-        t_order: { kind: sharded, actualDataNodes: 'loan_\${0..3}.t_order_\${0..3}', shardKey: user_id }
-        t_order_item: { kind: sharded, actualDataNodes: 'loan_\${0..3}.t_order_item_\${0..3}', shardKey: user_id }
-        t_config: { kind: broadcast }
-`;
+const CONFIG = topologyYaml({
+  environment: 'test',
+  migrate: ['lockWaitTimeout: 2s'],
+  environmentKeys: ['capacityBytes: 1073741824'],
+  tables: ['t_order', 't_order_item', 't_config'],
+});
 
 async function cli(args: string[], env: Record<string, string> = f.env) {
   const output = memoryOutput();
@@ -44,10 +30,7 @@ function writeMigration(name: string, sql: string) {
   writeFileSync(join(cwd, 'migrations', name), sql);
 }
 
-beforeAll(async () => {
-  shards = await startShardNodes(2);
-  f = fixture(shards.nodes);
-  await resetSchema(f);
+beforeAll(() => {
   cwd = tempDir('migrate-cli');
   mkdirSync(join(cwd, 'migrations'));
   writeFileSync(join(cwd, 'shardship.yaml'), CONFIG);
@@ -57,8 +40,7 @@ beforeAll(async () => {
     'CREATE TABLE t_order_item (\n  id BIGINT NOT NULL PRIMARY KEY,\n  user_id BIGINT NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n',
   );
 });
-afterAll(async () => {
-  await shards?.stopAll();
+afterAll(() => {
   if (cwd) removeDir(cwd);
 });
 

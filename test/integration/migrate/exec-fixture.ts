@@ -1,51 +1,74 @@
-// A small sharded fixture on real MariaDB nodes: 2 nodes x 2 databases x 4 t_order shards, a
-// broadcast t_config, and hand-built MigrationPlans (the executor's input), independent of the planner.
+// The sharded fixture of test/support/shards.ts (2 nodes x 2 databases x 4 t_order shards, a
+// broadcast t_config; re-exported here) on real MariaDB nodes with its vitest lifecycle, hand-built
+// MigrationPlans (the executor's input, independent of the planner) and schema probes.
 import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createShardConnector } from '../../../pipeline/mysql/pool.js';
 import type { ShardConnector } from '../../../pipeline/mysql/types.js';
 import type { ExecutorConfig } from '../../../pipeline/migrate/apply.js';
 import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration } from '../../../pipeline/migrate/plan-types.js';
-import { rootQuery, type ShardNode } from '../../support/mariadb.js';
+import { rootQuery, startShardNodes, type ShardNode, type ShardNodes } from '../../support/mariadb.js';
+import { fixture, resetSchema, SHARDS_PER_DB, type Fixture } from '../../support/shards.js';
 
-export const SHARDS_PER_DB = 4;
+export { fixture, resetSchema, SHARDS_PER_DB, type Fixture } from '../../support/shards.js';
 
-export interface Fixture {
-  nodes: ShardNode[];
-  databases: { node: string; database: string }[];
-  env: Record<string, string>;
-  topologyNodes: Record<string, { dsnEnv: string }>;
+export interface ShardFixtureOptions {
+  /** MariaDB nodes to start (default 2: n1, n2). */
+  nodes?: number;
+  /** When to recreate the schema: before each test (default) or once after the nodes start. */
+  reset?: 'each' | 'once';
+  /** Start any node a previous test stopped before resetting (recovery tests kill nodes). */
+  restartStopped?: boolean;
 }
 
-export function fixture(nodes: ShardNode[], dbsPerNode = 2, prefix = 'loan'): Fixture {
-  const databases = nodes.flatMap((n, i) => Array.from({ length: dbsPerNode }, (_, j) => ({ node: n.name, database: `${prefix}_${i * dbsPerNode + j}` })));
-  const env: Record<string, string> = {};
-  const topologyNodes: Record<string, { dsnEnv: string }> = {};
-  for (const n of nodes) {
-    env[`SHARD_${n.name.toUpperCase()}_DSN`] = n.dsn;
-    topologyNodes[n.name] = { dsnEnv: `SHARD_${n.name.toUpperCase()}_DSN` };
+/** The file's Fixture (readable once beforeAll has run), plus the nodes themselves (stop/start). */
+export interface ShardFixture extends Fixture {
+  readonly shards: ShardNodes;
+}
+
+/**
+ * Registers the file's lifecycle: start real MariaDB nodes beforeAll, stop them afterAll, and
+ * recreate the schema before each test (or once). The result is a Fixture whose fields are read
+ * lazily, so `const f = useShardFixture()` at file level passes to handPlan/connector as is.
+ */
+export function useShardFixture(opts: ShardFixtureOptions = {}): ShardFixture {
+  let shards: ShardNodes | undefined;
+  let f: Fixture | undefined;
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useShardFixture: the fixture is ready only inside tests and hooks (after beforeAll)');
+    return value;
+  };
+  beforeAll(async () => {
+    shards = await startShardNodes(opts.nodes ?? 2);
+    f = fixture(shards.nodes);
+    if (opts.reset === 'once') await resetSchema(f);
+  });
+  afterAll(async () => {
+    await shards?.stopAll();
+  });
+  if (opts.reset !== 'once') {
+    beforeEach(async () => {
+      if (opts.restartStopped) for (const n of ready(shards).nodes) await n.start(); // a no-op for a running node
+      await resetSchema(ready(f));
+    });
   }
-  return { nodes, databases, env, topologyNodes };
-}
-
-/** Drop and recreate every database with its t_order shards (rows each) and t_config. */
-export async function resetSchema(f: Fixture, rows = 20): Promise<void> {
-  await Promise.all(
-    f.nodes.map(async (node) => {
-      const sql: string[] = [];
-      for (const db of f.databases.filter((d) => d.node === node.name)) {
-        sql.push(`DROP DATABASE IF EXISTS ${db.database}`, `CREATE DATABASE ${db.database}`);
-        for (let k = 0; k < SHARDS_PER_DB; k++) {
-          sql.push(`CREATE TABLE ${db.database}.t_order_${k} (id BIGINT NOT NULL PRIMARY KEY, user_id BIGINT NOT NULL, amount DECIMAL(12,2) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
-          if (rows > 0) {
-            const values = Array.from({ length: rows }, (_, r) => `(${r + 1}, ${r % 97}, ${r}.50)`).join(',');
-            sql.push(`INSERT INTO ${db.database}.t_order_${k} VALUES ${values}`);
-          }
-        }
-        sql.push(`CREATE TABLE ${db.database}.t_config (k VARCHAR(64) NOT NULL PRIMARY KEY, v VARCHAR(255) NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
-      }
-      await rootQuery(node, sql.join(';\n'));
-    }),
-  );
+  return {
+    get shards() {
+      return ready(shards);
+    },
+    get nodes() {
+      return ready(f).nodes;
+    },
+    get databases() {
+      return ready(f).databases;
+    },
+    get env() {
+      return ready(f).env;
+    },
+    get topologyNodes() {
+      return ready(f).topologyNodes;
+    },
+  };
 }
 
 export interface HandMigration {

@@ -1,29 +1,16 @@
 // Failure and recovery against real MariaDB nodes: a node killed mid-apply, a shard whose table
 // is locked by a long transaction, and a statement interrupted between its DDL and its history row.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createConnection } from 'mysql2/promise';
 import { applyMigrations, type ProgressEvent } from '../../../pipeline/migrate/apply.js';
-import { startShardNodes, rootQuery, type ShardNodes } from '../../support/mariadb.js';
-import { columns, connector, execConfig, fixture, handPlan, historyRows, indexes, planned, resetSchema, SHARDS_PER_DB, type Fixture, type HandMigration } from './exec-fixture.js';
+import { rootQuery } from '../../support/mariadb.js';
+import { columns, connector, execConfig, handPlan, historyRows, indexes, planned, SHARDS_PER_DB, useShardFixture, type HandMigration } from './exec-fixture.js';
 
 const V1: HandMigration = { version: '1', description: 'add_note', statements: ['ALTER TABLE t_order ADD COLUMN note VARCHAR(64) NULL, ADD INDEX idx_note (note)'] };
 const V2: HandMigration = { version: '2', description: 'seed', statements: ["INSERT INTO t_config (k, v) VALUES ('feature.x', 'on')"] };
 const PER_DB = SHARDS_PER_DB + 1;
 
-let shards: ShardNodes;
-let f: Fixture;
-
-beforeAll(async () => {
-  shards = await startShardNodes(2);
-  f = fixture(shards.nodes);
-});
-afterAll(async () => {
-  await shards?.stopAll();
-});
-beforeEach(async () => {
-  for (const n of shards.nodes) await n.start();
-  await resetSchema(f);
-});
+const f = useShardFixture({ restartStopped: true });
 
 async function holdTableLock(port: number, table: string) {
   const c = await createConnection({ host: '127.0.0.1', port, user: 'root' });

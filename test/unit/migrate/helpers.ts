@@ -2,52 +2,17 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MigrateConfig } from '../../../pipeline/config/migrate.js';
+import { parseConfig } from '../../../pipeline/config/load.js';
+import type { MigrateConfig } from '../../../pipeline/config/migrate.js';
 import { resolveTopology, type Topology } from '../../../pipeline/migrate/topology.js';
+import { topologyYaml } from '../../support/shards.js';
 
 /** 2 nodes, 4 databases; t_order and t_order_item sharded alike (4 per database), t_user sharded otherwise. */
-export const SAMPLE_TOPOLOGY_YAML = `version: 1
-migrate:
-  directory: migrations
-  environments:
-    prod:
-      nodes:
-        n1: { dsnEnv: SHARD_N1_DSN }
-        n2: { dsnEnv: SHARD_N2_DSN, concurrency: 2 }
-      databases:
-        loan_0: n1
-        loan_1: n1
-        loan_2: n2
-        loan_3: n2
-      tables:
-        t_order: { kind: sharded, actualDataNodes: 'loan_\${0..3}.t_order_\${0..3}', shardKey: user_id }
-        t_order_item: { kind: sharded, actualDataNodes: 'loan_\${0..3}.t_order_item_\${0..3}', shardKey: user_id }
-        t_user: { kind: sharded, actualDataNodes: 'loan_\${0..3}.t_user_\${[0,1]}', shardKey: id }
-        t_config: { kind: broadcast }
-        t_region: { kind: broadcast }
-        t_audit: { kind: single, database: loan_0 }
-        t_report: { kind: single, database: loan_0 }
-`;
+export const SAMPLE_TOPOLOGY_YAML = topologyYaml({ environment: 'prod' });
 
+/** The `migrate` section of SAMPLE_TOPOLOGY_YAML, parsed and validated as shardship.yaml would be. */
 export function sampleMigrateConfig(): MigrateConfig {
-  return MigrateConfig.parse({
-    directory: 'migrations',
-    environments: {
-      prod: {
-        nodes: { n1: { dsnEnv: 'SHARD_N1_DSN' }, n2: { dsnEnv: 'SHARD_N2_DSN', concurrency: 2 } },
-        databases: { loan_0: 'n1', loan_1: 'n1', loan_2: 'n2', loan_3: 'n2' },
-        tables: {
-          t_order: { kind: 'sharded', actualDataNodes: 'loan_${0..3}.t_order_${0..3}', shardKey: 'user_id' },
-          t_order_item: { kind: 'sharded', actualDataNodes: 'loan_${0..3}.t_order_item_${0..3}', shardKey: 'user_id' },
-          t_user: { kind: 'sharded', actualDataNodes: 'loan_${0..3}.t_user_${[0,1]}', shardKey: 'id' },
-          t_config: { kind: 'broadcast' },
-          t_region: { kind: 'broadcast' },
-          t_audit: { kind: 'single', database: 'loan_0' },
-          t_report: { kind: 'single', database: 'loan_0' },
-        },
-      },
-    },
-  });
+  return parseConfig('shardship.yaml', SAMPLE_TOPOLOGY_YAML).migrate!;
 }
 
 export function sampleTopology(): Topology {

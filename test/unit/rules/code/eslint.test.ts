@@ -38,8 +38,9 @@ describe('code/eslint decisions', () => {
   });
 
   it('validates its options: defaults, and a ConfigError naming the dotted path for a typo', () => {
-    expect(parseOptions({})).toEqual({ warnings: true, typed: false });
-    expect(parseOptions({ typed: true, warnings: false })).toEqual({ warnings: false, typed: true });
+    expect(parseOptions({})).toEqual({ warnings: true, typed: false, configFromCommits: 'warn' });
+    expect(parseOptions({ typed: true, warnings: false, configFromCommits: 'run' })).toEqual({ warnings: false, typed: true, configFromCommits: 'run' });
+    expect(() => parseOptions({ configFromCommits: 'always' })).toThrow(/gate\.rules\.code\/eslint\.options\.configFromCommits/);
     expect(() => parseOptions({ warning: false })).toThrow(ConfigError);
     try {
       parseOptions({ warning: false });
