@@ -176,6 +176,17 @@ async function measureKubernetes(k: NonNullable<AnalysisTemplate['kubernetes']>,
   return { outcome: 'Successful', value: ready, message: `${name}: ${ready}/${want} ready, ${restarts} restarts` };
 }
 
+/** How a run of an analysis continues earlier work and keeps its own. */
+export interface AnalysisRun {
+  /** Measurements an earlier (killed or timed-out) run already took for this analysis. */
+  previous?: Measurement[];
+  /** Called after every measurement that does not decide the verdict, to store progress. */
+  persist?: (measurements: Measurement[]) => Promise<void>;
+  signal?: AbortSignal;
+  /** Epoch ms: do not wait for a measurement due after this; return undefined instead. */
+  deadline?: number;
+}
+
 /** Run one template to a verdict: measure, judge, sleep `interval`, until decided. */
 export async function runAnalysis(
   name: string,
@@ -184,17 +195,57 @@ export async function runAnalysis(
   where: { stepIndex: number; attempt: number },
   onMeasurement?: (m: Measurement) => void,
 ): Promise<AnalysisRecord> {
+  return (await resumeAnalysis(name, t, ctx, where, {}, onMeasurement))!;
+}
+
+/**
+ * Like runAnalysis, starting from `run.previous`: the next measurement is due `interval`
+ * after the last one taken (by whichever runner took it), so a resumed analysis neither
+ * repeats measurements nor takes them closer together than configured. Undefined when the
+ * deadline comes before the verdict (the progress is stored; the next run continues).
+ */
+export async function resumeAnalysis(
+  name: string,
+  t: AnalysisTemplate,
+  ctx: AnalysisContext,
+  where: { stepIndex: number; attempt: number },
+  run: AnalysisRun,
+  onMeasurement?: (m: Measurement) => void,
+): Promise<AnalysisRecord | undefined> {
   const interval = ctx.intervalMs ?? durationMs(t.interval);
-  const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const measurements: Measurement[] = [];
+  const sleep = ctx.sleep ?? ((ms: number) => abortableSleep(ms, run.signal));
+  const measurements: Measurement[] = [...(run.previous ?? [])];
   for (;;) {
+    if (measurements.length) {
+      const v = judge(measurements, t);
+      if (v.outcome) return { ...where, template: name, outcome: v.outcome, measurements, message: v.message };
+      const last = Date.parse(measurements.at(-1)!.at);
+      const wait = Number.isFinite(last) ? Math.max(0, last + interval - Date.now()) : interval;
+      if (run.deadline !== undefined && Date.now() + wait > run.deadline) return undefined;
+      await sleep(wait);
+    }
+    run.signal?.throwIfAborted();
     const m = await measure(t, ctx);
     measurements.push(m);
     onMeasurement?.(m);
-    const v = judge(measurements, t);
-    if (v.outcome) return { ...where, template: name, outcome: v.outcome, measurements, message: v.message };
-    await sleep(interval);
+    if (!judge(measurements, t).outcome) await run.persist?.(measurements);
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const done = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function fmt(n: number): string {

@@ -4,7 +4,7 @@
 import { ConflictError, type Cluster, type KubeObject, type ObjectRef } from '../kube/types.js';
 import { ServiceError } from '../core/errors.js';
 import type { MetricsSource } from '../prometheus/client.js';
-import { runAnalysis } from './analysis.js';
+import { resumeAnalysis } from './analysis.js';
 import { planNextStep } from './planner.js';
 import { LABEL_APP, LABEL_TRACK, deploymentName, renderDeployment, type Templates } from './render.js';
 import { makeRouter, type TrafficRouter } from './routers.js';
@@ -24,7 +24,15 @@ export interface EngineOptions {
   timeoutMs?: number;
   /** Override analysis intervals (tests, benchmarks). */
   analysisIntervalMs?: number;
+  /** Stop driving at once (as if the runner were killed): what was written stays written. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
+}
+
+/** The state's resourceVersion as it changes within one loop (analysis progress is saved as it goes). */
+interface Cursor {
+  resourceVersion: string | undefined;
+  deadline: number;
 }
 
 export interface DriveResult {
@@ -45,6 +53,7 @@ export async function drive(opts: EngineOptions, stateStrategy: ReleaseState['st
   let conflicts = 0;
   let routingWrites = 0;
   for (;;) {
+    opts.signal?.throwIfAborted();
     const { state, resourceVersion } = await readState(cluster, spec.namespace, spec.app);
     if (!state) throw new ServiceError('kubernetes', `the release state of ${spec.app} disappeared`);
     const obs = await observe(cluster, spec, state, router);
@@ -53,12 +62,15 @@ export async function drive(opts: EngineOptions, stateStrategy: ReleaseState['st
     const next = structuredClone(state);
     let waitUntil: number | undefined;
     let stop = false;
+    let outOfTime = false;
+    const cursor: Cursor = { resourceVersion, deadline };
     try {
       for (const a of actions) {
-        const r = await apply(a, next, obs, opts, router);
+        const r = await apply(a, next, obs, opts, router, cursor);
         if (a.type === 'route') routingWrites++;
         if (a.type === 'note') notes.push(a.message);
         if (r === 'stop') stop = true;
+        if (r === 'timedOut') outOfTime = true;
         if (a.type === 'wait') waitUntil = a.untilMs ?? Date.now() + pollMs;
       }
     } catch (e) {
@@ -72,7 +84,7 @@ export async function drive(opts: EngineOptions, stateStrategy: ReleaseState['st
     if (!stop && waitUntil === undefined && next.phase === 'Paused') next.phase = 'Progressing';
     if (changed(state, next)) {
       try {
-        await writeState(cluster, next, resourceVersion);
+        await writeState(cluster, next, cursor.resourceVersion);
       } catch (e) {
         if (e instanceof ConflictError && ++conflicts <= MAX_CONFLICTS) {
           // Someone else (a `promote`, an `abort`, another runner) wrote first: start over from their state.
@@ -84,10 +96,11 @@ export async function drive(opts: EngineOptions, stateStrategy: ReleaseState['st
       }
     }
     if (stop) return { state: next, timedOut: false, notes, routingWrites };
+    if (outOfTime) return { state: next, timedOut: true, notes, routingWrites };
     if (waitUntil !== undefined) {
       const now = Date.now();
       if (now >= deadline) return { state: next, timedOut: true, notes, routingWrites };
-      await sleep(Math.max(10, Math.min(waitUntil - now, pollMs, deadline - now)));
+      await sleep(Math.max(10, Math.min(waitUntil - now, pollMs, deadline - now)), opts.signal);
     }
   }
 }
@@ -97,7 +110,7 @@ function changed(a: ReleaseState, b: ReleaseState): boolean {
   return JSON.stringify({ ...a, message: '' }) !== JSON.stringify({ ...b, message: '' }) || (a.phase !== b.phase);
 }
 
-async function apply(a: ReleaseAction, next: ReleaseState, obs: Observations, opts: EngineOptions, router: TrafficRouter): Promise<'stop' | undefined> {
+async function apply(a: ReleaseAction, next: ReleaseState, obs: Observations, opts: EngineOptions, router: TrafficRouter, cursor: Cursor): Promise<'stop' | 'timedOut' | undefined> {
   const now = new Date();
   const log = opts.log ?? (() => undefined);
   switch (a.type) {
@@ -120,8 +133,11 @@ async function apply(a: ReleaseAction, next: ReleaseState, obs: Observations, op
     case 'analyze':
       for (const name of a.templates) {
         const t = opts.spec.analysis[name]!;
-        log(`analysis ${name}: ${t.count} measurement(s)`);
-        const rec = await runAnalysis(
+        const where = { stepIndex: a.stepIndex, attempt: next.analysisAttempt };
+        const p = next.analysisProgress;
+        const previous = p && p.stepIndex === where.stepIndex && p.attempt === where.attempt && p.template === name ? p.measurements : [];
+        log(previous.length ? `analysis ${name}: continuing after ${previous.length} of ${t.count} measurement(s)` : `analysis ${name}: ${t.count} measurement(s)`);
+        const rec = await resumeAnalysis(
           name,
           t,
           {
@@ -134,9 +150,26 @@ async function apply(a: ReleaseAction, next: ReleaseState, obs: Observations, op
             env: opts.env,
             ...(opts.analysisIntervalMs !== undefined ? { intervalMs: opts.analysisIntervalMs } : {}),
           },
-          { stepIndex: a.stepIndex, attempt: next.analysisAttempt },
+          where,
+          {
+            previous,
+            // Saved after each measurement with the resourceVersion we hold: if someone else
+            // wrote meanwhile (an abort, a promote) the 409 makes the engine re-read and re-plan.
+            persist: async (measurements) => {
+              next.analysisProgress = { ...where, template: name, measurements };
+              cursor.resourceVersion = await writeState(opts.cluster, next, cursor.resourceVersion);
+            },
+            deadline: cursor.deadline,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          },
           (m) => log(`  ${name}: ${m.outcome}${m.message ? ` - ${m.message}` : ''}`),
         );
+        if (!rec) {
+          const taken = next.analysisProgress?.measurements.length ?? previous.length;
+          next.message = `analysis ${name}: ${taken} of ${t.count} measurement(s) taken; the next run continues from there`;
+          return 'timedOut';
+        }
+        delete next.analysisProgress;
         next.analysis.push(rec);
         next.message = `analysis ${name}: ${rec.outcome} (${rec.message})`;
         if (rec.outcome === 'Failed') break;
@@ -153,6 +186,7 @@ async function apply(a: ReleaseAction, next: ReleaseState, obs: Observations, op
       next.stepIndex = a.to;
       next.stepStartedAt = now.toISOString();
       next.analysisAttempt = 0;
+      delete next.analysisProgress;
       next.message = a.message;
       log(`step done: ${a.message}`);
       return;
@@ -289,6 +323,17 @@ export function describeSplit(split: { weights: Record<string, number>; cohorts:
   return split.cohorts.length ? `${w}; ${split.cohorts.length} cohort(s)` : w;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

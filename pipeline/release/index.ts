@@ -27,6 +27,8 @@ export interface ReleaseOptions {
   pollMs?: number;
   timeoutMs?: number;
   analysisIntervalMs?: number;
+  /** Stop driving at once, as if the runner were killed (tests; graceful shutdown of `watch`). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -174,6 +176,7 @@ function engineOptions(opts: ReleaseOptions, spec: ReleaseSpec, templates: Templ
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.analysisIntervalMs !== undefined ? { analysisIntervalMs: opts.analysisIntervalMs } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   };
 }
@@ -291,6 +294,8 @@ export function retryRelease(opts: ReleaseOptions): Promise<ReleaseReport> {
     } else {
       s.analysisAttempt++;
     }
+    // Measurements of an earlier attempt or revision must not count towards the new one.
+    delete s.analysisProgress;
     s.stepStartedAt = actor.at;
     s.phase = 'Progressing';
     s.message = `retried by ${actor.who}`;
@@ -377,11 +382,19 @@ function report(
     message: exitOverride === 0 && run.notes[0] ? run.notes[0] : state.message,
     startedBy: state.startedBy,
     analysis: state.analysis,
+    ...(progressOf(state, spec) ?? {}),
     notes: run.notes,
     api,
     ...(run.timedOut ? { timedOut: true } : {}),
     exitCode: exitOverride ?? exitCodeFor(state.phase, run.timedOut),
   };
+}
+
+function progressOf(state: ReleaseState, spec: ReleaseSpec): Pick<ReleaseReport, 'analysisInProgress'> | undefined {
+  const p = state.analysisProgress;
+  // Only progress that still counts: same step and attempt as the release is at.
+  if (!p || p.stepIndex !== state.stepIndex || p.attempt !== state.analysisAttempt) return undefined;
+  return { analysisInProgress: { template: p.template, stepIndex: p.stepIndex, taken: p.measurements.length, count: spec.analysis[p.template]?.count ?? p.measurements.length } };
 }
 
 /** Drive a release that is under way (Progressing or Aborting) without changing anything first: `release watch`. */

@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ConfigError } from '../core/errors.js';
+import { packageRoot } from '../core/package-root.js';
 import type { KubeObject } from '../kube/types.js';
 import { cohortMatch } from './cohorts.js';
 import type { ReleaseSpec, TrafficSplit } from './types.js';
@@ -16,7 +16,7 @@ export const TEMPLATE_FILES = ['deployment.yaml', 'service.yaml', 'destinationru
 export type TemplateFile = (typeof TEMPLATE_FILES)[number];
 export type Templates = Record<TemplateFile, { file: string; text: string }>;
 
-export const DEFAULT_TEMPLATE_DIR = fileURLToPath(new URL('../../deploy-templates/app/', import.meta.url));
+export const DEFAULT_TEMPLATE_DIR = join(packageRoot(), 'deploy-templates', 'app');
 
 export const LABEL_APP = 'app.kubernetes.io/name';
 export const LABEL_TRACK = 'shardship.dev/track';

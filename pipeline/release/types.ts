@@ -67,6 +67,13 @@ export interface AnalysisRecord {
   message: string;
 }
 
+export interface AnalysisProgress {
+  stepIndex: number;
+  attempt: number;
+  template: string;
+  measurements: Measurement[];
+}
+
 export interface ReleaseState {
   version: 1;
   app: string;
@@ -100,6 +107,11 @@ export interface ReleaseState {
   /** Attempt number of analysis on the current step (retry bumps it). */
   analysisAttempt: number;
   analysis: AnalysisRecord[];
+  /**
+   * Measurements taken so far by the analysis under way (saved after each one), so that a
+   * runner killed mid-analysis is continued by the next run instead of starting over.
+   */
+  analysisProgress?: AnalysisProgress;
   /** An irreversible step has completed: failures now freeze instead of reverting. */
   irreversibleCommitted: boolean;
   /** `promote --full`: skip remaining pauses, analysis and weights. */
@@ -189,6 +201,8 @@ export interface ReleaseReport {
   message: string;
   startedBy?: Actor;
   analysis: AnalysisRecord[];
+  /** The analysis under way, when a run stopped in the middle of it (the next run continues it). */
+  analysisInProgress?: { template: string; stepIndex: number; taken: number; count: number };
   history?: HistoryEntry[];
   notes: string[];
   /** API calls this command made (from the Cluster adapter). */

@@ -23,6 +23,8 @@ import {
   type ReleaseOptions,
   type ReleaseReport,
 } from '../../release/index.js';
+import { renderWatchObjects } from '../../release/watch.js';
+import { stringify } from 'yaml';
 
 interface CommonFlags {
   app: string;
@@ -205,7 +207,17 @@ export const registerRelease: CommandModule = (program, ctx) => {
     .option('--json', 'print each report as JSON')
     .option('--interval <duration>', 'time between passes', '10s')
     .option('--once', 'one pass, then exit')
-    .action(async (flags: Omit<CommonFlags, 'app'> & { app?: string; interval: string; once?: boolean }) => {
+    .option('--print-manifests', 'print the objects that run this command in the cluster (pipe to `kubectl apply -f -`), then exit')
+    .option('--image <ref>', 'with --print-manifests: an image with shardship as its entrypoint (deploy-templates/watch/Dockerfile)')
+    .option('--namespace <ns>', 'with --print-manifests: namespace of the watch Deployment (default: release.namespace)')
+    .action(async (flags: Omit<CommonFlags, 'app'> & { app?: string; interval: string; once?: boolean; printManifests?: boolean; image?: string; namespace?: string }) => {
+      if (flags.printManifests) {
+        const config = (await loadConfig(ctx.cwd, flags.config, { optional: true })).config.release ?? ReleaseConfig.parse({});
+        const objects = await renderWatchObjects({ image: flags.image, namespace: flags.namespace ?? config.namespace });
+        ctx.output.out(objects.map((o) => stringify(o).trimEnd()).join('\n---\n'));
+        ctx.exitCode = 0;
+        return;
+      }
       const opts = await buildOptions(ctx, { ...flags, app: flags.app ?? '' });
       const apps = flags.app ? [flags.app] : Object.keys(opts.config.apps);
       if (!apps.length) throw new UsageError('no apps under release.apps in shardship.yaml');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortRelease, pauseRelease, promoteRelease, releaseHistory, releaseStatus, resumeRelease, retryRelease, startRelease } from '../../../pipeline/release/index.js';
 import { ForbiddenError } from '../../../pipeline/kube/types.js';
 import { ServiceError, UsageError } from '../../../pipeline/core/errors.js';
-import { NS, baseOptions, getObj, releaseConfig, shares, startHarness, writesTo, type DeploymentShape, type Harness } from './harness.js';
+import { NS, baseOptions, generationOf, getObj, releaseConfig, shares, simOf, simOnly, startHarness, type DeploymentShape, type Harness, img } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -13,118 +13,120 @@ afterAll(async () => {
   await h?.stop();
 });
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const istioCanary = (steps: unknown[]) => ({ replicas: 4, router: { istio: {} }, strategy: { canary: { steps } } });
 
 describe('canary on istio', () => {
   it('pauses indefinitely (exit 3) with the weight visible, and promote runs it to completion', async () => {
     const config = releaseConfig({ web: istioCanary([{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '200ms' } }]) });
     const opts = baseOptions(h, config, 'web');
-    const first = await startRelease({ ...opts, image: 'registry.local/web:1' });
+    const first = await startRelease({ ...opts, image: img('registry.local/web:1') });
     expect(first).toMatchObject({ phase: 'Completed', exitCode: 0 });
-    expect(shares(h, 'web')).toEqual({ 'web-stable': 1 });
+    expect(await shares(h, 'web')).toEqual({ 'web-stable': 1 });
 
-    const r = await startRelease({ ...opts, image: 'registry.local/web:2' });
-    expect(r).toMatchObject({ phase: 'Paused', exitCode: 3, desiredWeight: 25, confirmedWeight: 25, previousImage: 'registry.local/web:1' });
-    expect(shares(h, 'web')).toEqual({ 'web-stable': 0.75, 'web-canary': 0.25 });
+    const r = await startRelease({ ...opts, image: img('registry.local/web:2') });
+    expect(r).toMatchObject({ phase: 'Paused', exitCode: 3, desiredWeight: 25, confirmedWeight: 25, previousImage: img('registry.local/web:1') });
+    expect(await shares(h, 'web')).toEqual({ 'web-stable': 0.75, 'web-canary': 0.25 });
 
     const status = await releaseStatus(opts);
     expect(status).toMatchObject({ phase: 'Paused', exitCode: 3, confirmedWeight: 25, currentStep: 'pause until promote', startedBy: { who: 'e2e-tester', runId: '4242' } });
 
     const done = await promoteRelease(opts);
-    expect(done).toMatchObject({ phase: 'Completed', exitCode: 0, image: 'registry.local/web:2' });
-    expect(shares(h, 'web')).toEqual({ 'web-stable': 1 });
+    expect(done).toMatchObject({ phase: 'Completed', exitCode: 0, image: img('registry.local/web:2') });
+    expect(await shares(h, 'web')).toEqual({ 'web-stable': 1 });
     const stable = await getObj<DeploymentShape>(h, 'apps/v1', 'Deployment', 'web-stable');
     const canary = await getObj<DeploymentShape>(h, 'apps/v1', 'Deployment', 'web-canary');
-    expect(stable.spec.template.spec.containers[0]!.image).toBe('registry.local/web:2');
+    expect(stable.spec.template.spec.containers[0]!.image).toBe(img('registry.local/web:2'));
     expect(canary.spec.replicas).toBe(0);
     const history = await releaseHistory(opts);
     expect(history.history!.map((e) => e.action)).toEqual(expect.arrayContaining(['start', 'promote', 'complete']));
     expect(history.history!.find((e) => e.action === 'promote')).toMatchObject({ who: 'e2e-tester', runId: '4242', revision: 2 });
   });
 
-  it('aborts by itself when Prometheus shows a high error rate: stable back to 100% in one write, exit 1', async () => {
+  simOnly('aborts by itself when Prometheus shows a high error rate: stable back to 100% in one write, exit 1', async () => {
     const config = releaseConfig(
       { bad: istioCanary([{ setWeight: 50 }, { pause: { duration: '4s' } }, { analysis: { templates: ['error-rate'] } }, { setWeight: 100 }]) },
-      h.prom!.url,
+      h.promUrl,
     );
     const opts = baseOptions(h, config, 'bad', { analysisIntervalMs: 1000 });
-    h.sim.setTraffic({ namespace: NS, host: 'bad', rps: 200 });
-    await startRelease({ ...opts, image: 'registry.local/bad:1' });
-    const from = h.sim.stats().requests.length;
-    const r = await startRelease({ ...opts, image: 'registry.local/bad:2', podAnnotations: { 'sim.shardship.dev/error-rate': '0.3' } });
+    simOf(h).setTraffic({ namespace: NS, host: 'bad', rps: 200 });
+    await startRelease({ ...opts, image: img('registry.local/bad:1') });
+    const gen = await generationOf(h, 'networking.istio.io/v1', 'VirtualService', 'bad');
+    const r = await startRelease({ ...opts, image: img('registry.local/bad:2'), podAnnotations: { 'sim.shardship.dev/error-rate': '0.3' } });
     expect(r).toMatchObject({ phase: 'Aborted', exitCode: 1 });
     const failed = r.analysis.find((a) => a.outcome === 'Failed')!;
     expect(failed.template).toBe('error-rate');
     expect(failed.measurements.at(-1)!.value).toBeGreaterThan(0.2);
-    expect(shares(h, 'bad')).toEqual({ 'bad-stable': 1 });
+    expect(await shares(h, 'bad')).toEqual({ 'bad-stable': 1 });
     // Two writes to the VirtualService in the whole release: 50% in, 100% back — the rollback is one.
-    expect(writesTo(h, '/virtualservices/bad', from)).toBe(2);
+    expect((await generationOf(h, 'networking.istio.io/v1', 'VirtualService', 'bad')) - gen).toBe(2);
     expect(r.api!.routingWrites).toBe(2);
     const canary = await getObj<DeploymentShape>(h, 'apps/v1', 'Deployment', 'bad-canary');
     expect(canary.spec.replicas).toBe(0);
     expect(r.message).toMatch(/aborted: analysis error-rate failed/);
   });
 
-  it('after an irreversible step a failed analysis freezes the release instead of reverting', async () => {
+  simOnly('after an irreversible step a failed analysis freezes the release instead of reverting', async () => {
     const config = releaseConfig(
       { contract: istioCanary([{ setWeight: 25, irreversible: true }, { pause: { duration: '4s' } }, { analysis: { templates: ['error-rate'] } }]) },
-      h.prom!.url,
+      h.promUrl,
     );
     const opts = baseOptions(h, config, 'contract', { analysisIntervalMs: 1000 });
-    h.sim.setTraffic({ namespace: NS, host: 'contract', rps: 200 });
-    await startRelease({ ...opts, image: 'contract:1' });
-    const r = await startRelease({ ...opts, image: 'contract:2', podAnnotations: { 'sim.shardship.dev/error-rate': '0.5' } });
+    simOf(h).setTraffic({ namespace: NS, host: 'contract', rps: 200 });
+    await startRelease({ ...opts, image: img('contract:1') });
+    const r = await startRelease({ ...opts, image: img('contract:2'), podAnnotations: { 'sim.shardship.dev/error-rate': '0.5' } });
     expect(r).toMatchObject({ phase: 'Frozen', exitCode: 1 });
     expect(r.message).toMatch(/not reverting because an irreversible step already ran/);
-    expect(shares(h, 'contract')['contract-canary']).toBeCloseTo(0.25, 2);
+    expect((await shares(h, 'contract'))['contract-canary']).toBeCloseTo(0.25, 2);
     await expect(abortRelease(opts)).rejects.toThrow(/irreversible step/);
     expect(await abortRelease({ ...opts, force: true })).toMatchObject({ phase: 'Aborted' });
-    expect(shares(h, 'contract')).toEqual({ 'contract-stable': 1 });
+    expect(await shares(h, 'contract')).toEqual({ 'contract-stable': 1 });
   });
 
   it('pause holds a release, resume continues it, retry re-runs an aborted one with no change', async () => {
     const config = releaseConfig({ again: istioCanary([{ setWeight: 50 }, { pause: {} }]) });
     const opts = baseOptions(h, config, 'again');
-    await startRelease({ ...opts, image: 'a:1' });
-    expect(await startRelease({ ...opts, image: 'a:2' })).toMatchObject({ phase: 'Paused' });
+    await startRelease({ ...opts, image: img('a:1') });
+    expect(await startRelease({ ...opts, image: img('a:2') })).toMatchObject({ phase: 'Paused' });
     expect(await abortRelease(opts)).toMatchObject({ phase: 'Aborted', exitCode: 1 });
     const retried = await retryRelease(opts);
-    expect(retried).toMatchObject({ phase: 'Paused', exitCode: 3, revision: 3, image: 'a:2', confirmedWeight: 50 });
+    expect(retried).toMatchObject({ phase: 'Paused', exitCode: 3, revision: 3, image: img('a:2'), confirmedWeight: 50 });
     expect(await pauseRelease(opts)).toMatchObject({ phase: 'Paused', exitCode: 3, message: 'paused by e2e-tester' });
     await expect(promoteRelease(opts)).rejects.toThrow(/paused by e2e-tester/);
     expect(await resumeRelease(opts)).toMatchObject({ phase: 'Paused', currentStep: 'pause until promote' });
     expect(await promoteRelease(opts)).toMatchObject({ phase: 'Completed', exitCode: 0 });
-    expect(shares(h, 'again')).toEqual({ 'again-stable': 1 });
+    expect(await shares(h, 'again')).toEqual({ 'again-stable': 1 });
   });
 
   it('a user abort moves traffic back in exactly one routing write', async () => {
     const config = releaseConfig({ manual: istioCanary([{ setWeight: 30 }, { pause: {} }]) });
     const opts = baseOptions(h, config, 'manual');
-    await startRelease({ ...opts, image: 'm:1' });
-    expect((await startRelease({ ...opts, image: 'm:2' })).exitCode).toBe(3);
-    const from = h.sim.stats().requests.length;
+    await startRelease({ ...opts, image: img('m:1') });
+    expect((await startRelease({ ...opts, image: img('m:2') })).exitCode).toBe(3);
+    const gen = await generationOf(h, 'networking.istio.io/v1', 'VirtualService', 'manual');
     const r = await abortRelease(opts);
     expect(r).toMatchObject({ phase: 'Aborted', exitCode: 1 });
-    expect(writesTo(h, '/virtualservices/manual', from)).toBe(1);
-    expect(shares(h, 'manual')).toEqual({ 'manual-stable': 1 });
+    expect(r.api!.routingWrites).toBe(1);
+    expect((await generationOf(h, 'networking.istio.io/v1', 'VirtualService', 'manual')) - gen).toBe(1);
+    expect(await shares(h, 'manual')).toEqual({ 'manual-stable': 1 });
   });
 
   it('refuses a second start while one is in progress, naming who started it', async () => {
     const config = releaseConfig({ busy: istioCanary([{ setWeight: 10 }, { pause: {} }]) });
     const opts = baseOptions(h, config, 'busy');
-    await startRelease({ ...opts, image: 'b:1' });
-    expect((await startRelease({ ...opts, image: 'b:2' })).exitCode).toBe(3);
+    await startRelease({ ...opts, image: img('b:1') });
+    expect((await startRelease({ ...opts, image: img('b:2') })).exitCode).toBe(3);
     const other = baseOptions(h, config, 'busy', { env: { USER: 'someone-else' } });
-    await expect(startRelease({ ...other, image: 'b:3' })).rejects.toThrow(UsageError);
-    await expect(startRelease({ ...other, image: 'b:3' })).rejects.toThrow(/already in progress \(revision 2, b:2, Paused\), started by e2e-tester at .* \(workflow run 4242\)/);
+    await expect(startRelease({ ...other, image: img('b:3') })).rejects.toThrow(UsageError);
+    await expect(startRelease({ ...other, image: img('b:3') })).rejects.toThrow(new RegExp(`already in progress \\(revision 2, ${escapeRegExp(img('b:2'))}, Paused\\), started by e2e-tester at .* \\(workflow run 4242\\)`));
   });
 
   it('two starts racing: exactly one wins', async () => {
     const config = releaseConfig({ race: istioCanary([{ setWeight: 10 }, { pause: {} }]) });
-    await startRelease({ ...baseOptions(h, config, 'race'), image: 'r:1' });
+    await startRelease({ ...baseOptions(h, config, 'race'), image: img('r:1') });
     const results = await Promise.allSettled([
-      startRelease({ ...baseOptions(h, config, 'race', { env: { USER: 'alice' } }), image: 'r:2' }),
-      startRelease({ ...baseOptions(h, config, 'race', { env: { USER: 'bob' } }), image: 'r:3' }),
+      startRelease({ ...baseOptions(h, config, 'race', { env: { USER: 'alice' } }), image: img('r:2') }),
+      startRelease({ ...baseOptions(h, config, 'race', { env: { USER: 'bob' } }), image: img('r:3') }),
     ]);
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r) => r.status === 'rejected');
@@ -137,7 +139,7 @@ describe('canary on istio', () => {
 describe('the Prometheus adapter against the real Prometheus', () => {
   it('reads scalars and vectors, reports no data, and translates PromQL errors', async () => {
     const { prometheusSource } = await import('../../../pipeline/prometheus/client.js');
-    const prom = prometheusSource(h.prom!.url);
+    const prom = prometheusSource(h.promUrl!);
     expect(await prom.query('scalar(vector(2))')).toEqual({ value: 2, series: 1 });
     expect(await prom.query('vector(0.25)')).toEqual({ value: 0.25, series: 1 });
     expect(await prom.query('shardship_sim_requests_total{deployment="does-not-exist"}')).toEqual({ value: undefined, series: 0 });
@@ -147,13 +149,13 @@ describe('the Prometheus adapter against the real Prometheus', () => {
 });
 
 describe('API errors', () => {
-  it('403 names the verb and resource that is missing', async () => {
+  simOnly('403 names the verb and resource that is missing', async () => {
     const config = releaseConfig({ locked: istioCanary([{ setWeight: 10 }]) });
     const opts = baseOptions(h, config, 'locked');
-    await startRelease({ ...opts, image: 'l:1' });
-    h.sim.faults.forbid({ verb: 'patch', resource: 'virtualservices.networking.istio.io' });
+    await startRelease({ ...opts, image: img('l:1') });
+    simOf(h).faults.forbid({ verb: 'patch', resource: 'virtualservices.networking.istio.io' });
     try {
-      const e = await startRelease({ ...opts, image: 'l:2' }).then(
+      const e = await startRelease({ ...opts, image: img('l:2') }).then(
         () => undefined,
         (err: unknown) => err,
       );
@@ -161,7 +163,7 @@ describe('API errors', () => {
       expect((e as Error).message).toBe('kubernetes: forbidden: cannot patch virtualservices.networking.istio.io in namespace "shop"');
       expect((e as ForbiddenError).hint).toMatch(/grant the role verb "patch" on resource "virtualservices.networking.istio.io"/);
     } finally {
-      h.sim.faults.clear();
+      simOf(h).faults.clear();
     }
     // The state was left consistent: the release is still there, and a run with the right rights finishes it.
     const status = await releaseStatus(opts);
@@ -169,32 +171,32 @@ describe('API errors', () => {
     expect(await resumeRelease(opts)).toMatchObject({ phase: 'Completed' });
   });
 
-  it('500s are retried with backoff; a lasting outage fails cleanly with the state intact', async () => {
+  simOnly('500s are retried with backoff; a lasting outage fails cleanly with the state intact', async () => {
     const config = releaseConfig({ flaky: istioCanary([{ setWeight: 20 }, { pause: {} }]) });
     const opts = baseOptions(h, config, 'flaky');
-    await startRelease({ ...opts, image: 'f:1' });
-    h.sim.faults.apiError({ status: 500, count: 3, verb: 'patch', pathIncludes: '/virtualservices/flaky' });
-    expect(await startRelease({ ...opts, image: 'f:2' })).toMatchObject({ phase: 'Paused', confirmedWeight: 20 });
-    h.sim.faults.clear();
-    h.sim.faults.apiError({ status: 503, count: 50, pathIncludes: '/virtualservices/flaky' });
+    await startRelease({ ...opts, image: img('f:1') });
+    simOf(h).faults.apiError({ status: 500, count: 3, verb: 'patch', pathIncludes: '/virtualservices/flaky' });
+    expect(await startRelease({ ...opts, image: img('f:2') })).toMatchObject({ phase: 'Paused', confirmedWeight: 20 });
+    simOf(h).faults.clear();
+    simOf(h).faults.apiError({ status: 503, count: 50, pathIncludes: '/virtualservices/flaky' });
     try {
       await expect(abortRelease(opts)).rejects.toThrow(ServiceError);
       await expect(abortRelease(opts)).rejects.toThrow(/API server error 503 after 5 attempts/);
     } finally {
-      h.sim.faults.clear();
+      simOf(h).faults.clear();
     }
     expect(await abortRelease(opts)).toMatchObject({ phase: 'Aborted' });
-    expect(shares(h, 'flaky')).toEqual({ 'flaky-stable': 1 });
+    expect(await shares(h, 'flaky')).toEqual({ 'flaky-stable': 1 });
   });
 
-  it('409 storms on the state are re-read and re-planned', async () => {
+  simOnly('409 storms on the state are re-read and re-planned', async () => {
     const config = releaseConfig({ storm: istioCanary([{ setWeight: 40 }]) });
     const opts = baseOptions(h, config, 'storm');
-    await startRelease({ ...opts, image: 's:1' });
-    const rStart = startRelease({ ...opts, image: 's:2' });
-    h.sim.faults.conflicts(4, '/configmaps/shardship-release-storm');
+    await startRelease({ ...opts, image: img('s:1') });
+    const rStart = startRelease({ ...opts, image: img('s:2') });
+    simOf(h).faults.conflicts(4, '/configmaps/shardship-release-storm');
     const r = await rStart;
-    h.sim.faults.clear();
-    expect(r).toMatchObject({ phase: 'Completed', image: 's:2' });
+    simOf(h).faults.clear();
+    expect(r).toMatchObject({ phase: 'Completed', image: img('s:2') });
   });
 });

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { NS, getObj, shares, startHarness, writeConfigFile, writesTo, type DeploymentShape, type Harness } from './harness.js';
+import { NS, generationOf, getObj, shares, startHarness, writeConfigFile, type DeploymentShape, type Harness, img } from './harness.js';
 import { readState } from '../../../pipeline/release/state.js';
 import { ReleaseConfig } from '../../../pipeline/config/release.js';
 import { promoteRelease, startRelease } from '../../../pipeline/release/index.js';
@@ -21,7 +21,9 @@ beforeAll(async () => {
 });
 const RELEASE = {
     namespace: NS,
+    analysis: { health: { interval: '1s', count: 4, kubernetes: { maxRestarts: 0 } } },
     apps: {
+      probe: { replicas: 2, router: { istio: {} }, strategy: { canary: { steps: [{ setWeight: 50 }, { analysis: { templates: ['health'] } }] } } },
       web: {
         replicas: 4,
         router: { istio: {} },
@@ -44,7 +46,7 @@ interface Run {
 function cli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<Run> } {
   const child = spawn(process.execPath, [BIN, 'release', ...args], {
     cwd: h.dir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: h.sim.kubeconfigPath, USER: 'ci-runner-1', NO_COLOR: '1', ...opts.env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: h.kubeconfigPath, USER: 'ci-runner-1', NO_COLOR: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -59,10 +61,10 @@ const run = (args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) => cli(args
 
 describe('shardship release (CLI)', () => {
   it('a runner killed mid-release is resumed by another process from the cluster state', async () => {
-    expect(await startRelease({ ...api('web'), image: 'web:1' })).toMatchObject({ phase: 'Completed' });
+    expect(await startRelease({ ...api('web'), image: img('web:1') })).toMatchObject({ phase: 'Completed' });
 
-    const from = h.sim.stats().requests.length;
-    const runner = cli(['start', '--app', 'web', '--image', 'web:2', '--poll', '50ms'], { env: { GITHUB_RUN_ID: '1001' } });
+    const gen = await generationOf(h, 'networking.istio.io/v1', 'VirtualService', 'web');
+    const runner = cli(['start', '--app', 'web', '--image', img('web:2'), '--poll', '50ms'], { env: { GITHUB_RUN_ID: '1001' } });
     // Kill it while it sits in the 8s timed pause, after the 25% step. (Starting the CLI can
     // take long on a loaded machine: wait generously, but notice if it exits on its own.)
     let exited: Run | undefined;
@@ -78,7 +80,7 @@ describe('shardship release (CLI)', () => {
     runner.child.kill('SIGKILL');
     const killed = await runner.done;
     expect(killed.code).toBeNull();
-    expect(shares(h, 'web')).toEqual({ 'web-stable': 0.75, 'web-canary': 0.25 });
+    expect(await shares(h, 'web')).toEqual({ 'web-stable': 0.75, 'web-canary': 0.25 });
 
     // A different runner picks it up: no local state, only the ConfigMap in the cluster.
     const resumed = await run(['resume', '--app', 'web', '--json', '--poll', '50ms'], { env: { USER: 'ci-runner-2', GITHUB_RUN_ID: '1002' } });
@@ -86,15 +88,15 @@ describe('shardship release (CLI)', () => {
     const report = JSON.parse(resumed.stdout);
     expect(report).toMatchObject({ phase: 'Paused', desiredWeight: 50, confirmedWeight: 50, startedBy: { who: 'ci-runner-1', runId: '1001' } });
     // One VirtualService write per traffic step across both processes: 25% then 50%.
-    expect(writesTo(h, '/virtualservices/web', from)).toBe(2);
-    expect(shares(h, 'web')).toEqual({ 'web-stable': 0.5, 'web-canary': 0.5 });
+    expect((await generationOf(h, 'networking.istio.io/v1', 'VirtualService', 'web')) - gen).toBe(2);
+    expect(await shares(h, 'web')).toEqual({ 'web-stable': 0.5, 'web-canary': 0.5 });
 
     const status = await run(['status', '--app', 'web', '--json']);
     expect(status.code).toBe(3);
     expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'Paused', confirmedWeight: 50 });
 
     expect(await promoteRelease(api('web'))).toMatchObject({ phase: 'Completed' });
-    expect((await getObj<DeploymentShape>(h, 'apps/v1', 'Deployment', 'web-stable')).spec.template.spec.containers[0]!.image).toBe('web:2');
+    expect((await getObj<DeploymentShape>(h, 'apps/v1', 'Deployment', 'web-stable')).spec.template.spec.containers[0]!.image).toBe(img('web:2'));
 
     const history = await run(['history', '--app', 'web', '--json']);
     const entries = JSON.parse(history.stdout) as { who: string; action: string; runId?: string }[];
@@ -102,9 +104,38 @@ describe('shardship release (CLI)', () => {
     expect(entries.find((e) => e.action === 'resume')).toMatchObject({ who: 'ci-runner-2', runId: '1002' });
   }, CLI_TEST_TIMEOUT);
 
+  it('a runner SIGKILLed mid-analysis: the next run continues the count instead of starting over', async () => {
+    expect(await startRelease({ ...api('probe'), image: img('probe:1') })).toMatchObject({ phase: 'Completed' });
+    const runner = cli(['start', '--app', 'probe', '--image', img('probe:2'), '--poll', '50ms']);
+    let exited: Run | undefined;
+    void runner.done.then((r) => (exited = r));
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const { state } = await readState(h.observer, NS, 'probe');
+      if ((state?.analysisProgress?.measurements.length ?? 0) >= 2) break;
+      if (exited) throw new Error(`runner exited with ${exited.code} before the analysis:\n${exited.stderr}`);
+      if (Date.now() > deadline) throw new Error('runner never got 2 measurements into the analysis');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    runner.child.kill('SIGKILL');
+    expect((await runner.done).code).toBeNull();
+    const saved = (await readState(h.observer, NS, 'probe')).state!.analysisProgress!.measurements;
+
+    const resumed = await run(['resume', '--app', 'probe', '--json', '--poll', '50ms'], { env: { USER: 'ci-runner-2' } });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const report = JSON.parse(resumed.stdout) as { phase: string; analysis: { template: string; outcome: string; measurements: { at: string }[] }[] };
+    expect(report.phase).toBe('Completed');
+    const health = report.analysis.filter((a) => a.template === 'health');
+    expect(health).toHaveLength(1);
+    expect(health[0]!.outcome).toBe('Successful');
+    // `count` (4) in all, the killed runner's first ones among them.
+    expect(health[0]!.measurements).toHaveLength(4);
+    expect(health[0]!.measurements.slice(0, saved.length)).toEqual(saved);
+  }, CLI_TEST_TIMEOUT);
+
   it('exit 4 when a run times out (the release goes on later), exit 2 on usage errors', async () => {
-    expect(await startRelease({ ...api('slow'), image: 'slow:1' })).toMatchObject({ phase: 'Completed' });
-    const timedOut = await run(['start', '--app', 'slow', '--image', 'slow:2', '--poll', '50ms', '--timeout', '6s', '--json']);
+    expect(await startRelease({ ...api('slow'), image: img('slow:1') })).toMatchObject({ phase: 'Completed' });
+    const timedOut = await run(['start', '--app', 'slow', '--image', img('slow:2'), '--poll', '50ms', '--timeout', '6s', '--json']);
     expect(timedOut.code, timedOut.stderr).toBe(4);
     expect(JSON.parse(timedOut.stdout)).toMatchObject({ phase: 'Progressing', timedOut: true, desiredWeight: 50 });
 
@@ -113,7 +144,7 @@ describe('shardship release (CLI)', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/weight\s+50% desired, 50% confirmed/);
 
-    const refused = await run(['start', '--app', 'slow', '--image', 'slow:3'], { env: { USER: 'mallory' } });
+    const refused = await run(['start', '--app', 'slow', '--image', img('slow:3')], { env: { USER: 'mallory' } });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/already in progress .* started by ci-runner-1/);
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -23,6 +22,7 @@ import {
   virtualServiceRoutePatch,
 } from '../../../pipeline/release/render.js';
 import { ConfigError } from '../../../pipeline/core/errors.js';
+import { renderWatchObjects } from '../../../pipeline/release/watch.js';
 import type { KubeObject } from '../../../pipeline/kube/types.js';
 import { specFor, split } from './fixtures.js';
 
@@ -77,25 +77,44 @@ describe('rendered objects are valid against kubernetes-models / istio / gateway
     expect(count).toBeGreaterThan(30);
   });
 
-  it('the watch Deployment and its least-privilege RBAC', () => {
-    const dir = new URL('../../../deploy-templates/watch/', import.meta.url);
-    let kinds: string[] = [];
-    for (const f of ['rbac.yaml', 'deployment.yaml']) {
-      for (const doc of parseAllDocuments(readFileSync(new URL(f, dir), 'utf8'))) {
-        const obj = doc.toJS() as KubeObject;
-        validate(obj);
-        kinds.push(obj.kind);
-      }
+  it('the watch Deployment and its least-privilege RBAC', async () => {
+    const objects = await renderWatchObjects({ image: 'registry.example.com/shardship:0.1.0', namespace: 'payments' });
+    for (const obj of objects) {
+      validate(obj);
+      expect(obj.metadata.namespace).toBe('payments');
     }
-    kinds = kinds.sort();
-    expect(kinds).toEqual(['Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
-    const role = parseAllDocuments(readFileSync(new URL('rbac.yaml', dir), 'utf8')).map((d) => d.toJS() as KubeObject & { rules?: { verbs: string[]; resources: string[] }[] }).find((o) => o.kind === 'Role')!;
+    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
+    const deployment = objects.find((o) => o.kind === 'Deployment') as KubeObject & { spec: { template: { spec: { containers: { image: string; args: string[] }[] } } } };
+    expect(deployment.spec.template.spec.containers[0]).toMatchObject({ image: 'registry.example.com/shardship:0.1.0', args: expect.arrayContaining(['release', 'watch']) as unknown });
+    const binding = objects.find((o) => o.kind === 'RoleBinding') as KubeObject & { subjects: { namespace: string }[] };
+    expect(binding.subjects[0]!.namespace).toBe('payments');
+    const role = objects.find((o) => o.kind === 'Role') as KubeObject & { rules?: { verbs: string[]; resources: string[] }[] };
     // Least privilege: no wildcards, and no delete anywhere.
     for (const r of role.rules!) {
       expect(r.verbs).not.toContain('*');
       expect(r.verbs).not.toContain('delete');
       expect(r.resources).not.toContain('*');
     }
+  });
+
+  it('the watch Deployment refuses to render without an image (shardship publishes none)', async () => {
+    for (const image of [undefined, '', '  ', '${SHARDSHIP_IMAGE}']) {
+      const e = await renderWatchObjects({ image, namespace: 'shop' }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e, String(image)).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems[0]!.path).toBe('SHARDSHIP_IMAGE');
+    }
+    const e = (await renderWatchObjects({ image: undefined, namespace: 'shop' }).then(
+      () => undefined,
+      (err: unknown) => err,
+    )) as ConfigError;
+    expect(e.problems[0]!.hint).toMatch(/deploy-templates\/watch\/Dockerfile/);
+    // The Dockerfile it points at exists and installs the packed shardship on Node 20.
+    const dockerfile = readFileSync(new URL('../../../deploy-templates/watch/Dockerfile', import.meta.url), 'utf8');
+    expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["shardship"\]$/m);
   });
 
   it('a broken template is reported with its file and line', async () => {
