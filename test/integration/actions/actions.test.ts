@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGitHubServer, type GitHubServer } from '../../support/github-server/index.js';
 import { removeDir, tempDir } from '../../support/service.js';
-import { runBundledAction, webhookExample } from './runner-contract.js';
+import { pushPayload, runBundledAction, webhookExample } from './runner-contract.js';
 import type { Payload } from '../../support/github-server/examples.js';
 import { runGate } from '../../../pipeline/gate/run.js';
 import { jsonReport } from '../../../pipeline/gate/report/json.js';
@@ -19,11 +19,11 @@ let base: string;
 let scratch: string;
 
 /**
- * The real gate (runGate on the real repo) run here, where its dependencies are installed;
- * the bundled action reports its `--json` result (input findings-file). See docs/github.md.
+ * A `shardship gate --json` result made here by the real gate, for the `findings-file` input
+ * (a result produced by an earlier step). The gate action itself runs the gate in its bundle.
  */
-async function realGateResult(head: string, title: string): Promise<string> {
-  const result = await runGate({ repoDir: repo, config: ShardshipConfig.parse({ version: 1 }), mode: { kind: 'pr', base, head, title } });
+async function realGateResult(head: string, title: string, from = base): Promise<string> {
+  const result = await runGate({ repoDir: repo, config: ShardshipConfig.parse({ version: 1 }), mode: { kind: 'pr', base: from, head, title } });
   const file = join(scratch, `gate-${head}.json`);
   writeFileSync(file, JSON.stringify(jsonReport(result)));
   return file;
@@ -42,9 +42,9 @@ function commitFindings(file: string, count: number, message: string): string {
   return git('rev-parse', 'HEAD');
 }
 
-function prPayload(head: string, title = 'feat: add notes'): Payload {
+function prPayload(head: string, title = 'feat: add notes', from = base): Payload {
   const p = webhookExample('pull_request', 'opened');
-  p.pull_request.base.sha = base;
+  p.pull_request.base.sha = from;
   p.pull_request.head.sha = head;
   p.pull_request.title = title;
   return p;
@@ -73,13 +73,12 @@ afterEach(() => {
 
 const inputs = (extra: Record<string, string> = {}) => ({ token: TOKEN, config: 'shardship.yaml', 'working-directory': '.', ...extra });
 
-describe('gate action (bundled; findings from the real gate on a real repo)', () => {
+describe('gate action (bundled; the real gate runs inside the bundle on a real repo)', () => {
   it('sends >50 annotations 50 per request and packs an oversized summary with an omitted line', async () => {
     // 200 findings on a long path: the findings table is far beyond 65,535 characters.
     const longPath = `docs/${'very-long-directory-name-'.repeat(9)}/notes.txt`;
     const head = commitFindings(longPath, 200, 'docs: add notes');
-    const findings = await realGateResult(head, 'feat: add notes');
-    const run = await runBundledAction('gate', { event: 'pull_request', payload: prPayload(head), inputs: inputs({ 'findings-file': findings }), apiUrl: server.url, workspace: repo, sha: head });
+    const run = await runBundledAction('gate', { event: 'pull_request', payload: prPayload(head), inputs: inputs(), apiUrl: server.url, workspace: repo, sha: head });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.outputs['gate-result']).toBe('failed');
     expect(run.outputs['gate-findings']).toBe('200');
@@ -100,11 +99,36 @@ describe('gate action (bundled; findings from the real gate on a real repo)', ()
     expect(logged.join('\n') + run.summary).not.toContain(TOKEN);
   }, 240_000);
 
+  it('runs commitlint (config-conventional), secretlint (preset-recommend) and ESLint (default config) from the bundle on a push', async () => {
+    const before = git('rev-parse', 'HEAD');
+    mkdirSync(join(repo, 'src'), { recursive: true });
+    writeFileSync(join(repo, 'src', 'debug.ts'), 'export function f(n: number): number {\n  debugger;\n  return n;\n}\n');
+    writeFileSync(join(repo, 'src', 'settings.env'), `GITHUB_TOKEN=ghp_${'a1B2c3D4e5'.repeat(3)}abcdef\n`);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'Added Debugging.');
+    const after = git('rev-parse', 'HEAD');
+    const payload = pushPayload({ before, after });
+    const run = await runBundledAction('gate', { event: 'push', payload, inputs: inputs(), apiUrl: server.url, workspace: repo, sha: after });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stderr).not.toMatch(/rule crashed|Cannot find (module|package)|ENOENT/);
+    const check = server.state.checkRuns.find((c) => c.head_sha === after && c.name === 'shardship/gate')!;
+    const annotations = check.output.annotations as { path: string; start_line: number; title?: string; message: string }[];
+    // ESLint's recommended set (no-debugger) on the TypeScript file, parsed by typescript-eslint.
+    expect(annotations).toContainEqual(expect.objectContaining({ path: 'src/debug.ts', start_line: 2, title: 'code/eslint', message: expect.stringContaining('no-debugger') as unknown }));
+    // secretlint's recommended preset, with the match masked.
+    const secret = annotations.find((a) => a.title === 'diff/secrets')!;
+    expect(secret).toMatchObject({ path: 'src/settings.env', start_line: 1 });
+    expect(secret.message).not.toContain('a1B2c3D4e5');
+    // commitlint with config-conventional: the same verdicts the CLI gives this message.
+    const rows = run.summary.split('\n').filter((l) => l.includes('| commit/message |'));
+    expect(rows.map((r) => /\[([a-z-]+)\]/.exec(r)?.[1]).sort()).toEqual(['subject-empty', 'subject-full-stop', 'type-empty']);
+    expect(run.outputs['gate-findings']).toBe(String(rows.length + 2));
+  }, 240_000);
+
   it('on a 403 names the missing permission and falls back to workflow-command annotations', async () => {
     const head = commitFindings('conflicts/b.txt', 3, 'docs: add b');
-    const findings = await realGateResult(head, 'feat: add notes');
     server.force({ method: 'POST', template: '/repos/{owner}/{repo}/check-runs', status: 403, times: 1 });
-    const run = await runBundledAction('gate', { event: 'pull_request', payload: prPayload(head), inputs: inputs({ 'findings-file': findings }), apiUrl: server.url, workspace: repo, sha: head });
+    const run = await runBundledAction('gate', { event: 'pull_request', payload: prPayload(head), inputs: inputs(), apiUrl: server.url, workspace: repo, sha: head });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::warning::.*403 on POST check-runs.*"checks: write" permission/);
     const annotations = run.stdout.split('\n').filter((l) => /^::error .*file=conflicts\/b\.txt,line=\d+.*::merge conflict marker/.test(l));
@@ -113,15 +137,30 @@ describe('gate action (bundled; findings from the real gate on a real repo)', ()
   }, 240_000);
 });
 
+describe('gate action (bundled) with findings-file', () => {
+  it('reports a `shardship gate --json` result made by an earlier step instead of gating again', async () => {
+    const from = git('rev-parse', 'HEAD');
+    const head = commitFindings('conflicts/d.txt', 2, 'docs: add d');
+    const findings = await realGateResult(head, 'feat: add notes', from);
+    // The repo moves on after the result was made: the action reports the file, not the new tree.
+    commitFindings('conflicts/e.txt', 5, 'docs: add e');
+    const run = await runBundledAction('gate', { event: 'pull_request', payload: prPayload(head, 'feat: add notes', from), inputs: inputs({ 'findings-file': findings }), apiUrl: server.url, workspace: repo, sha: head });
+    expect(run.code).toBe(1);
+    expect(run.outputs['gate-findings']).toBe('2');
+    const check = server.state.checkRuns.find((c) => c.head_sha === head && c.name === 'shardship/gate')!;
+    expect((check.output.annotations as { path: string }[]).map((a) => a.path)).toEqual(['conflicts/d.txt', 'conflicts/d.txt']);
+  }, 240_000);
+});
+
 describe('pipeline action (bundled)', () => {
   it('keeps one sticky plan comment on the PR, edited on the second run', async () => {
     const head = commitFindings('conflicts/c.txt', 1, 'docs: add c');
     const payload = prPayload(head);
     payload.number = 31;
-    const findings = await realGateResult(head, 'feat: add notes');
-    const first = await runBundledAction('pipeline', { event: 'pull_request', payload, inputs: inputs({ 'findings-file': findings }), apiUrl: server.url, workspace: repo, sha: head });
+    // The real gate runs inside the pipeline bundle too.
+    const first = await runBundledAction('pipeline', { event: 'pull_request', payload, inputs: inputs(), apiUrl: server.url, workspace: repo, sha: head });
     payload.action = 'synchronize';
-    const second = await runBundledAction('pipeline', { event: 'pull_request', payload, inputs: inputs({ 'findings-file': findings }), apiUrl: server.url, workspace: repo, sha: head });
+    const second = await runBundledAction('pipeline', { event: 'pull_request', payload, inputs: inputs(), apiUrl: server.url, workspace: repo, sha: head });
     const comments = server.state.comments.filter((c) => c.issue_number === 31);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.edits).toBe(1);

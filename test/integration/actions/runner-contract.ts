@@ -1,14 +1,37 @@
 // Runs a bundled action exactly as a GitHub runner does: `node actions/<step>/dist/index.js`
 // with INPUT_* variables, GITHUB_EVENT_PATH pointing at a payload file, GITHUB_OUTPUT and
-// GITHUB_STEP_SUMMARY files, and GITHUB_API_URL pointing at the contract server.
+// GITHUB_STEP_SUMMARY files, and GITHUB_API_URL pointing at the contract server. The bundle
+// runs from a copy of what `uses: owner/shardship/actions/<step>@ref` checks out (the committed
+// files: no node_modules), so nothing it needs can come from this checkout's node_modules.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export { webhookExample } from '../../support/github-server/examples.js';
+import { webhookExample, type Payload } from '../../support/github-server/examples.js';
+
+export { webhookExample };
 
 const root = new URL('../../..', import.meta.url).pathname;
+
+const checkouts = new Map<string, string>();
+process.once('exit', () => {
+  for (const dir of checkouts.values()) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The action as a runner checks it out: package.json, the action folder, the deploy templates. */
+export function actionCheckout(step: string): string {
+  let dir = checkouts.get(step);
+  if (dir) return dir;
+  dir = mkdtempSync(join(tmpdir(), `shardship-action-${step}-`));
+  for (const path of ['package.json', `actions/${step}/action.yml`, `actions/${step}/dist/index.js`, 'deploy-templates']) {
+    if (!existsSync(join(root, path))) throw new Error(`${path} is missing: run npm run bundle`);
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    cpSync(join(root, path), join(dir, path), { recursive: true });
+  }
+  checkouts.set(step, dir);
+  return dir;
+}
 
 export interface ActionRun {
   code: number | null;
@@ -52,7 +75,7 @@ export async function runBundledAction(
     // The runner upper-cases input names and keeps dashes: INPUT_WORKING-DIRECTORY.
     for (const [k, v] of Object.entries(opts.inputs)) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile('node', [join(root, 'actions', step, 'dist', 'index.js')], { env, cwd: opts.workspace, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 }, (err, so, se) =>
+      execFile('node', [join(actionCheckout(step), 'actions', step, 'dist', 'index.js')], { env, cwd: opts.workspace, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 }, (err, so, se) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: so, stderr: se }),
       );
     });
@@ -74,4 +97,23 @@ export function parseOutputFile(text: string): Record<string, string> {
     out[m[1]!] = value.join('\n');
   }
   return out;
+}
+
+/** A real branch-push payload (webhooks-examples) moved onto this repo's commits. */
+export function pushPayload(opts: { before: string; after: string; branch?: string }): Payload {
+  const p = webhookExample('push', (x) => typeof x.ref === 'string' && x.ref.startsWith('refs/heads/') && x.deleted === false);
+  Object.assign(p, { ref: `refs/heads/${opts.branch ?? 'main'}`, before: opts.before, after: opts.after, created: false, deleted: false, forced: false });
+  if (p.head_commit) p.head_commit.id = opts.after;
+  return p;
+}
+
+/** Where any of `secrets` shows in what the step left behind (the `::add-mask::` lines excepted). */
+export function secretLeaks(run: ActionRun, secrets: string[]): string[] {
+  const places: Record<string, string> = {
+    stdout: run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'),
+    stderr: run.stderr,
+    summary: run.summary,
+    outputs: JSON.stringify(run.outputs),
+  };
+  return secrets.flatMap((s) => Object.entries(places).filter(([, text]) => text.includes(s)).map(([where]) => `${where} contains ${s.slice(0, 3)}…`));
 }
