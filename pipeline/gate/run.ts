@@ -59,6 +59,7 @@ export async function runGate(opts: RunGateOptions): Promise<GateResult> {
   const repo = new GitRepo(opts.repoDir, opts.env);
   // Message rules need no diffs: skipping them keeps a 1,000-commit message check to one git call.
   const withFiles = active.some((a) => a.rule.group !== 'commit');
+  for (const a of active) void a.rule.prepare?.({ repoDir: opts.repoDir, mode: opts.mode.kind }).catch(() => undefined);
   const subjects = await collectSubjects(repo, opts.mode, { withFiles, ...(opts.limits ? { limits: opts.limits } : {}) });
   const allLines = opts.allLines ?? config.gate.code.allLines;
 

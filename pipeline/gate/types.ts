@@ -102,4 +102,16 @@ export interface GateRule {
   /** One line for the rule reference. */
   description: string;
   check(ctx: RuleContext): Promise<RuleFinding[]> | RuleFinding[];
+  /**
+   * Start loading what check() will need (a library, the repo's config) while git collects
+   * the commits: module loading then overlaps git's I/O. Failures are ignored here; check()
+   * meets them again and reports them.
+   */
+  prepare?(ctx: RulePrepareContext): Promise<unknown>;
+}
+
+export interface RulePrepareContext {
+  repoDir: string;
+  /** The gate mode's kind: a rule skips preparing for input the mode never has (no message when staged). */
+  mode: 'range' | 'pr' | 'staged' | 'commit-msg' | 'pre-receive';
 }

@@ -7,6 +7,10 @@ export const commitMessage: GateRule = {
   group: 'commit',
   defaultSeverity: 'error',
   description: "Commit messages pass commitlint with the repository's config (else @commitlint/config-conventional); commitlint warnings stay warnings.",
+  prepare({ repoDir, mode }) {
+    if (mode === 'staged') return Promise.resolve();
+    return import('../../pipeline/gate/commitlint.js').then((m) => m.commitLinter(repoDir));
+  },
   async check({ subject, gate }) {
     const messages = messagesToCheck(subject, gate.commit.merges);
     if (!messages.length) return [];
