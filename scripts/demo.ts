@@ -2,15 +2,19 @@
 // pipeline on this machine through the `shardship` CLI, stage by stage, starting (and
 // stopping) every service it needs. Each stage's outcome is collected for the HTML report.
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, writeFileSync, mkdirSync, readFileSync, copyFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { userInfo } from 'node:os';
 import pc from 'picocolors';
 import { tempDir } from '../test/support/service.js';
 import { startDockerd, BUSYBOX, ensureBusybox, type TestDockerEngine } from '../test/support/docker.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { startShardNodes, rootQuery, type ShardNodes } from '../test/support/mariadb.js';
-import { startKubeSim } from '../test/support/kube-sim/index.js';
-import { startPrometheus } from '../test/support/prometheus.js';
+import { startKubeSim, type KubeSim } from '../test/support/kube-sim/index.js';
+import { startPrometheus, type RunningPrometheus } from '../test/support/prometheus.js';
+import { startGitHubServer } from '../test/support/github-server/index.js';
+import { webhookExample } from '../test/support/github-server/examples.js';
 import { htmlReport } from '../pipeline/report/html.js';
 import type { PipelineReport, RolloutSample, ReleaseReport } from '../pipeline/report/types.js';
 import type { MigrationPlan } from '../pipeline/migrate/plan-types.js';
@@ -33,28 +37,52 @@ export interface DemoStage {
 }
 
 /** Run the real CLI as a child process, streaming its output indented. */
-export function shardship(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; quiet?: boolean }): Promise<CliRun> {
+export function shardship(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; quiet?: boolean; hide?: RegExp }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const show = (s: string) => {
       if (!opts.quiet) process.stdout.write(indent(s));
     };
+    // With `hide`, output is shown line by line (a chunk may end mid-line), minus matching lines.
+    const filtered = (hide: RegExp) => {
+      let partial = '';
+      return {
+        write: (s: string) => {
+          const lines = (partial + s).split('\n');
+          partial = lines.pop()!;
+          const kept = lines.filter((l) => !hide.test(l));
+          if (kept.length) show(kept.join('\n') + '\n');
+        },
+        flush: () => {
+          if (partial && !hide.test(partial)) show(partial + '\n');
+        },
+      };
+    };
+    const outShow = opts.hide ? filtered(opts.hide) : { write: show, flush: () => undefined };
+    const errShow = opts.hide ? filtered(opts.hide) : { write: show, flush: () => undefined };
     if (!opts.quiet) console.log(pc.dim(`  $ shardship ${args.join(' ')}`));
     const child = spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      show(d.toString());
+      outShow.write(d.toString());
     });
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      show(d.toString());
+      errShow.write(d.toString());
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ args, code: code ?? 1, stdout, stderr }));
+    child.on('close', (code) => {
+      outShow.flush();
+      errShow.flush();
+      resolve({ args, code: code ?? 1, stdout, stderr });
+    });
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** The Docker engine's step-by-step build log: the build stage shows it once already. */
+const DOCKER_STEP_NOISE = /^( ---> |Removing intermediate container |Step \d+\/\d+ : |The push refers to repository )/;
 
 function indent(s: string): string {
   return s.replace(/^(?=.)/gm, '    ');
@@ -106,6 +134,10 @@ async function gateStage(repo: string, report: PipelineReport): Promise<DemoStag
 /** Services the demo started, stopped at the end whatever happens. */
 const running: { stop(): Promise<void> }[] = [];
 
+/** What each stage's services need in the CLI's environment; the pipeline step uses them all. */
+const stageEnv: { docker?: NodeJS.ProcessEnv; db?: Record<string, string>; release?: Record<string, string> } = {};
+let cluster: { sim: KubeSim; prom: RunningPrometheus } | undefined;
+
 function editConfig(repo: string, edit: (text: string) => string): void {
   const file = join(repo, 'shardship.yaml');
   writeFileSync(file, edit(readFileSync(file, 'utf8')));
@@ -129,6 +161,7 @@ async function buildStage(repo: string, report: PipelineReport): Promise<DemoSta
   await engine.docker(['import', join(base, '..', 'demo-base.tar'), 'shardship-demo/base:1']);
   editConfig(repo, (t) => t.replace('registry.local:5000', registry.host));
   git(repo, 'commit', '-q', '-am', 'build: push images to the demo registry');
+  stageEnv.docker = engine.env;
   const run = await shardship(['build', '--build-arg', 'BASE_IMAGE=shardship-demo/base:1', '--json'], { cwd: repo, env: engine.env });
   expectCode('build', run, 0);
   const result = JSON.parse(run.stdout) as { digest?: string; tags?: string[]; repository?: string };
@@ -148,6 +181,7 @@ async function migrateStage(repo: string, report: PipelineReport): Promise<DemoS
     for (const db of dbs) await rootQuery(node, `CREATE DATABASE IF NOT EXISTS ${db}`);
   }
   const env = { LOAN_N1_DSN: n1!.dsn, LOAN_N2_DSN: n2!.dsn };
+  stageEnv.db = env;
   const runs: CliRun[] = [];
   runs.push(await shardship(['migrate', 'plan', '--env', 'production'], { cwd: repo, env }));
   const plan = JSON.parse((await shardship(['migrate', 'plan', '--env', 'production', '--json'], { cwd: repo, env, quiet: true })).stdout) as MigrationPlan;
@@ -188,7 +222,10 @@ async function releaseStage(repo: string, image: string, report: PipelineReport)
   running.push(prom);
   await prom.waitForTargets();
   sim.setTraffic({ namespace: 'loans', host: 'loan-service', rps: 200 });
-  const env = { KUBECONFIG: sim.kubeconfigPath, PROMETHEUS_URL: prom.url };
+  // The release history records who acted: a root shell in a container often has no USER.
+  const env = { KUBECONFIG: sim.kubeconfigPath, PROMETHEUS_URL: prom.url, USER: process.env.USER ?? userInfo().username };
+  stageEnv.release = env;
+  cluster = { sim, prom };
   const runs: CliRun[] = [];
   const release = async (args: string[], want: number, what: string) => {
     const r = await shardship(['release', ...args], { cwd: repo, env });
@@ -197,27 +234,7 @@ async function releaseStage(repo: string, image: string, report: PipelineReport)
     return r;
   };
 
-  // Sample the canary's share of traffic and its error rate while releases run, for the chart.
-  const sample = (samples: RolloutSample[]) => {
-    let stopped = false;
-    const loop = async () => {
-      while (!stopped) {
-        const shares = sim.route({ namespace: 'loans', host: 'loan-service' });
-        const weight = Math.round(100 * shares.filter((o) => o.deployment.endsWith('-canary')).reduce((a, o) => a + o.share, 0));
-        const q = await prom
-          .query('sum(rate(shardship_sim_requests_total{namespace="loans",deployment="loan-service-canary",code="500"}[4s])) / sum(rate(shardship_sim_requests_total{namespace="loans",deployment="loan-service-canary"}[4s]))')
-          .catch(() => []);
-        const errorRate = Number(q[0]?.value[1] ?? 0);
-        samples.push({ t: Date.now(), weight, errorRate: Number.isFinite(errorRate) ? errorRate : 0 });
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    };
-    const done = loop();
-    return async () => {
-      stopped = true;
-      await done;
-    };
-  };
+  const sample = (samples: RolloutSample[]) => sampleRollout(sim, prom, samples);
   const canaryImage = image.replace(/:[^:/]+$/, ':v2');
   await release(['start', '--app', 'loan-service', '--image', image], 0, 'first release (becomes stable)');
 
@@ -246,6 +263,28 @@ async function releaseStage(repo: string, image: string, report: PipelineReport)
   return { name: 'release', ok: true, detail: 'v2 canary promoted to 100%; bad v3 aborted by analysis, stable back at 100%', runs };
 }
 
+/** Sample the canary's share of traffic and its error rate while releases run, for the chart. */
+function sampleRollout(sim: KubeSim, prom: RunningPrometheus, samples: RolloutSample[]): () => Promise<void> {
+  let stopped = false;
+  const loop = async () => {
+    while (!stopped) {
+      const shares = sim.route({ namespace: 'loans', host: 'loan-service' });
+      const weight = Math.round(100 * shares.filter((o) => o.deployment.endsWith('-canary')).reduce((a, o) => a + o.share, 0));
+      const q = await prom
+        .query('sum(rate(shardship_sim_requests_total{namespace="loans",deployment="loan-service-canary",code="500"}[4s])) / sum(rate(shardship_sim_requests_total{namespace="loans",deployment="loan-service-canary"}[4s]))')
+        .catch(() => []);
+      const errorRate = Number(q[0]?.value[1] ?? 0);
+      samples.push({ t: Date.now(), weight, errorRate: Number.isFinite(errorRate) ? errorRate : 0 });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const done = loop();
+  return async () => {
+    stopped = true;
+    await done;
+  };
+}
+
 interface HistoryLine {
   revision: number;
   action: string;
@@ -271,6 +310,133 @@ function releaseReport(app: string, revision: number, history: HistoryLine[], st
   };
 }
 
+/** The outputs `shardship run` prints, as the pipeline action sets them (`key: value` lines). */
+const OUTPUTS = ['gate-result', 'gate-findings', 'image', 'digest', 'tags', 'migration-summary', 'release-state', 'command-result', 'exit-code'];
+
+function runOutputs(stdout: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of stdout.matchAll(/^(\S+): (.*)$/gm)) if (OUTPUTS.includes(m[1]!)) out[m[1]!] = m[2]!;
+  return out;
+}
+
+/** Where any of the secrets shows up: each place's text is searched for each secret. */
+function leaks(secrets: string[], places: Record<string, string>): string[] {
+  return secrets.filter((s) => s.length >= 6).flatMap((s) => Object.entries(places).filter(([, text]) => text.includes(s)).map(([where]) => where));
+}
+
+/**
+ * Pipeline: one more push (a config change, a new migration, a code change) run the way the
+ * `pipeline` action runs it, `shardship run --event push` on a real push webhook payload, with
+ * every stage reporting to a local GitHub API that checks each request against GitHub's OpenAPI
+ * description. The canary pauses at 20% awaiting promotion, and a `/shardship promote` comment
+ * from a collaborator with write permission (checked through the API) finishes it.
+ */
+async function pipelineStage(work: string, repo: string, report: PipelineReport): Promise<DemoStage> {
+  heading('pipeline: a new push through `shardship run --event push` (gate, build, migrate, release), reported to GitHub');
+  if (!stageEnv.docker || !stageEnv.db || !stageEnv.release || !cluster) throw new Error('pipeline: the build, migrate and release stages must run first');
+  const gh = await startGitHubServer();
+  running.push(gh);
+  console.log(pc.dim(`  local GitHub API on ${gh.url}: every request is checked against GitHub's OpenAPI description`));
+  const before = git(repo, 'rev-parse', 'HEAD');
+  editConfig(repo, (t) => t.replace(/^build:\n/m, 'build:\n  args: { BASE_IMAGE: shardship-demo/base:1 }\n'));
+  git(repo, 'commit', '-q', '-am', 'build: build on the demo base image');
+  writeFileSync(join(repo, 'migrations', 'V3__add_loan_product.sql'), '-- The product a loan was taken out on (t_product.code).\nALTER TABLE t_loan ADD COLUMN product_code VARCHAR(32) NULL, ALGORITHM=INSTANT;\n');
+  const server = join(repo, 'src', 'server.ts');
+  writeFileSync(server, readFileSync(server, 'utf8').replace("  status: 'pending' | 'active' | 'repaid';\n", "  status: 'pending' | 'active' | 'repaid';\n  productCode?: string;\n"));
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'feat(loan): record the product of each loan');
+  const after = git(repo, 'rev-parse', 'HEAD');
+  console.log(pc.dim(`  push to main ${before.slice(0, 7)}..${after.slice(0, 7)}: "build: build on the demo base image", "feat(loan): record the product of each loan" (migration V3 + src/server.ts)`));
+
+  // A real push webhook payload, moved onto the demo repo's commits; kept outside the repo.
+  const push = webhookExample('push', (x) => typeof x.ref === 'string' && x.ref.startsWith('refs/heads/') && x.deleted === false) as { head_commit?: { id: string } | null };
+  Object.assign(push, { ref: 'refs/heads/main', before, after, created: false, deleted: false, forced: false });
+  if (push.head_commit) push.head_commit.id = after;
+  const pushFile = join(work, 'push-event.json');
+  writeFileSync(pushFile, JSON.stringify(push));
+  const summaryFile = join(work, 'push-summary.md');
+  const token = `ghs_${randomBytes(18).toString('hex')}`;
+  const env = { ...stageEnv.docker, ...stageEnv.db, ...stageEnv.release, GITHUB_TOKEN: token };
+  const samples: RolloutSample[] = [];
+  const stopSampling = sampleRollout(cluster.sim, cluster.prom, samples);
+  const runs: CliRun[] = [];
+  const run = await shardship(['run', '--event', 'push', '--payload', pushFile, '--api-url', gh.url, '--summary', summaryFile], { cwd: repo, env, hide: DOCKER_STEP_NOISE });
+  runs.push(run);
+  // 3 = paused: the canary waits at 20% for a promotion (the step passes, the status is pending).
+  expectCode('pipeline (push)', run, 3);
+  const out = runOutputs(run.stdout);
+  const checks = gh.state.checkRuns.map((c) => `${c.name} ${c.conclusion ?? c.status}`);
+  const wanted = ['shardship/gate success', 'shardship/build success', 'shardship/migrate success', 'shardship/release (production) neutral'];
+  if (checks.join() !== wanted.join()) throw new Error(`pipeline: check runs ${checks.join(', ')}; expected ${wanted.join(', ')}`);
+  // V1 and V2 are already on every database: only the pushed V3 runs, on all 4.
+  if (!/: 4 applied, 8 skipped, 0 failed$/.test(out['migration-summary'] ?? '')) throw new Error(`pipeline: migrations ${out['migration-summary'] ?? '(none)'}; expected V3 applied on 4 databases`);
+  const status = gh.state.statuses.at(-1);
+  const deployment = gh.state.deployments.at(-1);
+  console.log(pc.bold('  reported to GitHub:'));
+  console.log(`    check runs: ${checks.join(' · ')}`);
+  console.log(`    commit status ${status?.context ?? '(none)'}: ${status?.state ?? '(none)'}`);
+  const depStatus = deployment?.statuses.at(-1);
+  console.log(`    deployment to ${deployment?.environment ?? '(none)'}: statuses ${deployment?.statuses.map((x) => x.state).join(' → ') ?? '(none)'}${depStatus?.description ? ` (${depStatus.description})` : ''}`);
+  console.log(`    image ${out.image ?? '?'} ${out.digest ?? ''}`);
+  console.log(`    migrations: ${out['migration-summary'] ?? '?'}`);
+  console.log(`    release: ${out['release-state'] ?? '?'} (canary at 20%, awaiting promotion)`);
+
+  // A collaborator with write permission promotes it from a comment.
+  const comment = webhookExample('issue_comment', 'created') as { issue: { number: number }; comment: { id: number; body: string; user: { login: string; type: string } } };
+  comment.comment.body = '/shardship promote loan-service';
+  comment.comment.user.type = 'User';
+  const commenter = comment.comment.user.login;
+  gh.state.collaborators.set(commenter, 'write');
+  const commentFile = join(work, 'comment-event.json');
+  writeFileSync(commentFile, JSON.stringify(comment));
+  console.log(pc.bold(`  ${commenter} (write permission) comments "/shardship promote loan-service"`));
+  const promote = await shardship(['run', '--event', 'issue_comment', '--payload', commentFile, '--api-url', gh.url, '--summary', join(work, 'comment-summary.md')], { cwd: repo, env });
+  runs.push(promote);
+  expectCode('pipeline (/shardship promote)', promote, 0);
+  await stopSampling();
+  const promoted = runOutputs(promote.stdout);
+  if (promoted['release-state'] !== 'loan-service=promoted') throw new Error(`pipeline: after /shardship promote the release is ${promoted['release-state'] ?? '(unknown)'}`);
+  const replies = gh.state.comments.filter((c) => c.issue_number === comment.issue.number);
+  const reactions = gh.state.reactions.filter((r) => r.comment_id === comment.comment.id).map((r) => r.content);
+  console.log(`    command ${promoted['command-result'] ?? '?'}: ${promoted['release-state'] ?? '?'}; ${replies.length} reply comment(s), reaction ${reactions.join(', ') || '(none)'}`);
+  // The promotion ends the release the push left paused: its deployment and the push's status settle.
+  const settled = gh.state.deployments.at(-1);
+  const pushStatus = gh.state.statuses.filter((x) => x.sha === after && x.context === 'shardship/push').at(-1);
+  console.log(`    deployment to ${settled?.environment ?? '(none)'}: ${settled?.statuses.map((x) => x.state).join(' → ') ?? '(none)'}; commit status shardship/push: ${pushStatus?.state ?? '(none)'}`);
+  if (settled?.statuses.at(-1)?.state !== 'success' || pushStatus?.state !== 'success') throw new Error('pipeline: the promotion did not settle the deployment and the commit status');
+
+  if (gh.violations.length) throw new Error(`pipeline: ${gh.violations.length} request(s) broke GitHub's OpenAPI description:\n${gh.violations.join('\n')}`);
+  const secrets = [token, ...Object.values(stageEnv.db).map((dsn) => decodeURIComponent(new URL(dsn).password))];
+  const leaked = leaks(secrets, {
+    'CLI output': runs.map((r) => r.stdout + r.stderr).join('\n'),
+    'job summary': readFileSync(summaryFile, 'utf8'),
+    'GitHub requests': JSON.stringify(gh.requests.map((r) => r.body)),
+  });
+  if (leaked.length) throw new Error(`pipeline: a secret shows in: ${[...new Set(leaked)].join(', ')}`);
+  console.log(pc.green(`  ${gh.requests.length} GitHub API requests, 0 OpenAPI violations; the token and DSN passwords appear in no output, summary or request`));
+
+  const history = JSON.parse((await shardship(['release', 'history', '--app', 'loan-service', '--json'], { cwd: repo, env: stageEnv.release, quiet: true })).stdout) as HistoryLine[];
+  const revision = Math.max(...history.map((h) => h.revision));
+  report.releases!.push(releaseReport(`loan-service (r${revision}, pushed through the pipeline)`, revision, history, promoted['release-state']?.split('=')[1] ?? 'unknown', samples));
+  (report.sections ??= []).push({
+    title: `Pipeline: push ${before.slice(0, 7)}..${after.slice(0, 7)} reported to GitHub (${gh.requests.length} API requests, 0 OpenAPI violations)`,
+    header: ['what', 'name', 'result', 'detail'],
+    rows: [
+      ...gh.state.checkRuns.map((c) => ['check run', c.name, c.conclusion ?? c.status, c.output.title ?? '']),
+      ...gh.state.statuses.map((x) => ['commit status', x.context, x.state, x.description ?? '']),
+      ...gh.state.deployments.map((d) => ['deployment', d.environment, d.statuses.map((x) => x.state).join(' → '), d.description ?? '']),
+      ...Object.entries(out).map(([k, v]) => ['output', k, v, '']),
+      ['comment', '/shardship promote loan-service', promoted['command-result'] ?? '', `${replies.length} reply, reaction ${reactions.join(', ')}`],
+    ],
+  });
+  return {
+    name: 'pipeline',
+    ok: true,
+    detail: `push ${before.slice(0, 7)}..${after.slice(0, 7)} through \`shardship run --event push\`: gate, build ${out.digest?.slice(0, 19) ?? ''}…, V3 applied on 4 databases, canary paused at 20% then promoted by a /shardship comment; ${gh.state.checkRuns.length} check runs, commit status, deployment: ${gh.requests.length} GitHub requests, 0 OpenAPI violations`,
+    runs,
+  };
+}
+
 async function main(): Promise<void> {
   const work = tempDir('demo');
   const repo = join(work, 'loan-service');
@@ -288,6 +454,7 @@ async function main(): Promise<void> {
     stages.push(built);
     stages.push(await migrateStage(repo, report));
     stages.push(await releaseStage(repo, built.image!, report));
+    stages.push(await pipelineStage(work, repo, report));
   } finally {
     for (const s of running.reverse()) await s.stop().catch(() => undefined);
   }

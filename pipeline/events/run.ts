@@ -5,7 +5,7 @@
 // annotations and the job summary; it is never swallowed.
 import { CheckFailedError, ExitCode, isShardshipError, ServiceError } from '../core/errors.js';
 import type { ShardshipConfig } from '../config/schema.js';
-import type { Annotation, GitHubApi } from '../github/api.js';
+import type { Annotation, Deployment, GitHubApi } from '../github/api.js';
 import { packLines, publishCheckRun, type CheckReport } from '../github/checks.js';
 import { GitHubNotFoundError } from '../github/errors.js';
 import type { Runner } from '../github/runner.js';
@@ -164,6 +164,7 @@ export async function executePlan(plan: PipelinePlan, opts: Omit<RunPipelineOpti
           (report.releases ??= []).push(...releases);
           outputs['release-state'] = releases.map((r) => `${r.app}=${r.state}`).join(',');
           outputs['command-result'] = 'done';
+          await settleDeployments(releases);
           const body = [`@${step.commenter} \`/shardship ${step.command.action}${step.command.app ? ` ${step.command.app}` : ''}\`: done.`, ''];
           for (const r of releases) body.push(...releaseSummaryLines(r), '');
           await reply(step.issueNumber, step.commentId, body.join('\n'), '+1');
@@ -184,6 +185,33 @@ export async function executePlan(plan: PipelinePlan, opts: Omit<RunPipelineOpti
     return true;
   }
 
+  /**
+   * A promote or abort that ends a release a push left paused: its deployment (still
+   * in_progress) and the push's pending commit status get their final state.
+   */
+  async function settleDeployments(releases: ReleaseReport[]) {
+    const ended = releases.filter((r) => r.state === 'promoted' || FAILED_RELEASE_STATES.has(r.state));
+    if (!github || !ended.length) return;
+    for (const environment of Object.keys(opts.config.environments)) {
+      const deployments = (await toGitHub(`list the ${environment} deployments`, () => github.listDeployments({ environment }))) ?? [];
+      // Newest first: an open deployment of a release is among the last few.
+      for (const d of deployments.slice(0, 10)) {
+        const r = ended.find((x) => releasedBy(d, x));
+        if (!r) continue;
+        const latest = (await toGitHub('read the deployment status', () => github.listDeploymentStatuses(d.id)))?.[0];
+        if (latest?.state !== 'in_progress') continue;
+        const state = r.state === 'promoted' ? 'success' : 'failure';
+        const description = `${r.app}=${r.state}`;
+        await toGitHub('set the deployment status', () => github.createDeploymentStatus(d.id, { state, description, logUrl: opts.runUrl }));
+        if (typeof d.payload.event === 'string') {
+          const context = `shardship/${d.payload.event}`;
+          await toGitHub('set the commit status', () => github.createCommitStatus({ sha: d.sha, state, context, description: `shardship: ${description}`, targetUrl: opts.runUrl }));
+        }
+        report.notes!.push(`deployment ${d.id} to ${environment} (${d.sha.slice(0, 12)}): ${state}, ${description}`);
+      }
+    }
+  }
+
   async function reply(issue: number, commentId: number, body: string, reaction: '+1' | 'confused') {
     if (!github) {
       runner.info(body);
@@ -195,7 +223,8 @@ export async function executePlan(plan: PipelinePlan, opts: Omit<RunPipelineOpti
 
   async function releaseTo(environment: string, sha: string, image: { image?: string; digest?: string }, app?: string): Promise<boolean> {
     if (!stages.release) return notWired('release');
-    const payload = { image: image.image ?? '', digest: image.digest ?? '', ...(app ? { app } : {}) };
+    // `event` names the commit status to settle when a slash command later ends this release.
+    const payload = { image: image.image ?? '', digest: image.digest ?? '', event: plan.event, ...(app ? { app } : {}) };
     const dep = await toGitHub(`create a ${environment} deployment`, () =>
       github!.createDeployment({ ref: sha, environment, description: `shardship ${payload.digest || payload.image}`.trim(), payload }),
     );
@@ -296,6 +325,15 @@ async function commenterPermission(github: GitHubApi, user: string): Promise<{ r
     if (e instanceof GitHubNotFoundError) return { roleName: 'none', permission: 'none' };
     throw e;
   }
+}
+
+/** Whether deployment `d` recorded the image release `r` now runs (by digest when it has one). */
+export function releasedBy(d: Deployment, r: ReleaseReport): boolean {
+  if (typeof d.payload.app === 'string' && d.payload.app !== r.app) return false;
+  const digest = typeof d.payload.digest === 'string' ? d.payload.digest : '';
+  const image = typeof d.payload.image === 'string' ? d.payload.image : '';
+  if (!r.image) return false;
+  return digest ? r.image.endsWith(`@${digest}`) : image !== '' && r.image === image;
 }
 
 /** The newest deployment to `environment` whose latest status is success (and has `digest`, if given). */

@@ -46,6 +46,7 @@ export function htmlReport(p: PipelineReport): string {
       `<figure>${rolloutChartSvg(r.samples, { title: `${r.app} rollout`, maxErrorRate: r.maxErrorRate })}</figure>`,
     );
   }
+  for (const s of p.sections ?? []) body.push(`<h2>${escapeHtml(s.title)}</h2>`, table(s.header, s.rows));
   for (const n of p.notes ?? []) body.push(`<p class="note">${escapeHtml(n)}</p>`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(p.title)}</title>

@@ -64,5 +64,13 @@ export interface PipelineReport {
   build?: BuildReport;
   migrations?: MigrationReport[];
   releases?: ReleaseReport[];
+  /** Further tables, e.g. what a pipeline run posted to GitHub (the demo's pipeline step). */
+  sections?: ReportSection[];
   notes?: string[];
+}
+
+export interface ReportSection {
+  title: string;
+  header: string[];
+  rows: (string | number)[][];
 }

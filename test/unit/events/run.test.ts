@@ -149,4 +149,37 @@ describe('runPipeline', () => {
     expect(calls).toEqual([`release production ${DIGEST}`]);
     expect(server.state.deployments.at(-1)).toMatchObject({ environment: 'production', sha: B, payload: { digest: DIGEST } });
   }, 60_000);
+
+  it('a push leaves the canary paused; /shardship promote completes it and settles the deployment and the push status', async () => {
+    server.state.collaborators.set('Codertocat', 'write');
+    const C = 'c'.repeat(40);
+    // Last, with a digest of its own: the staging deployment it completes becomes the newest successful one.
+    const digest = `sha256:${'f'.repeat(64)}`;
+    const image = `127.0.0.1:5000/loan-service@${digest}`;
+    const calls: string[] = [];
+    const base = stages(calls);
+    const paused: PipelineStages = {
+      ...base,
+      build: async (r) => ({ ...(await base.build!(r)), digest }),
+      release: () => Promise.resolve([{ ...release('paused'), image }]),
+    };
+    const push = Object.assign(example('push'), { ref: 'refs/heads/main', before: A, after: C, deleted: false });
+    const pushed = await runPipeline({ event: 'push', payload: push, config, adapters: { github, runner: memoryRunner(), stages: paused } });
+    expect(pushed.exitCode).toBe(3);
+    const dep = server.state.deployments.at(-1)!;
+    expect(dep).toMatchObject({ sha: C, environment: 'staging', payload: { digest, event: 'push' } });
+    expect(dep.statuses.map((st) => st.state)).toEqual(['in_progress', 'in_progress']);
+    expect(server.state.statuses.at(-1)).toMatchObject({ sha: C, state: 'pending', context: 'shardship/push' });
+
+    const comment = example('issue_comment', 'created');
+    comment.comment.body = '/shardship promote loan-service';
+    const promoted: PipelineStages = { ...stages(calls), control: () => Promise.resolve([{ ...release('promoted'), image }]) };
+    const out = await runPipeline({ event: 'issue_comment', payload: comment, config, adapters: { github, runner: memoryRunner(), stages: promoted } });
+    expect(out.outputs['command-result']).toBe('done');
+    expect(dep.statuses.map((st) => st.state)).toEqual(['in_progress', 'in_progress', 'success']);
+    expect(server.state.statuses.at(-1)).toMatchObject({ sha: C, state: 'success', context: 'shardship/push' });
+    // Settled once: a second promote finds nothing in progress and changes nothing.
+    await runPipeline({ event: 'issue_comment', payload: comment, config, adapters: { github, runner: memoryRunner(), stages: promoted } });
+    expect(dep.statuses).toHaveLength(3);
+  }, 60_000);
 });
