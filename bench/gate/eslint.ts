@@ -208,7 +208,7 @@ export interface EslintBenchResult {
   changed: number;
   shardship: Timing;
   shardshipCold: Timing;
-  /** CLI start-up alone (`shardship --help`): what every run pays before any gate work. */
+  /** The gate command's start-up alone (`shardship gate --help`): what every gate run pays before any work. */
   shardshipStartup: Timing;
   /** The gate's collect + code/eslint path without CLI start-up (run.ts --engine-only). */
   engineOnly: Timing;
@@ -229,7 +229,7 @@ export async function benchEslint(opts: { files: number; changed: number; runs: 
       env,
       before: () => rmSync(cache, { recursive: true, force: true }),
     });
-    const shardshipStartup = timeCommand('shardship --help (start-up only)', process.execPath, [join(ROOT, 'bin', 'shardship.js'), '--help'], { cwd: repo.dir, runs: opts.runs, env });
+    const shardshipStartup = timeCommand('shardship gate --help (start-up only)', process.execPath, [join(ROOT, 'bin', 'shardship.js'), 'gate', '--help'], { cwd: repo.dir, runs: opts.runs, env });
     const engineOnly = timeCommand(
       'gate engine only (collect + code/eslint, no CLI start-up)',
       process.execPath,
