@@ -1,11 +1,14 @@
 // Bundles the CLI (pipeline/cli/main.ts and everything it imports, one chunk per lazily
 // loaded command) into dist/cli/, so `shardship` starts without transpiling TypeScript.
-// npm packages stay external: they load from node_modules as they would from the sources.
+// npm packages stay external (they load from node_modules as they would from the sources),
+// except commitlint's lint and parse and the angular preset they rebuild for every message:
+// bundled, with the preset's templates inlined instead of read from disk for each message.
 // Run by `npm ci` (prepare) and by bin/shardship.js itself when the sources are newer.
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { externalPackagesExcept, inlineChangelogTemplates } from './esbuild-plugins.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 export const CLI_DIR = join(root, 'dist', 'cli');
@@ -19,7 +22,9 @@ export async function buildCli() {
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    packages: 'external',
+    plugins: [externalPackagesExcept(/^(@commitlint\/(lint|parse)|conventional-changelog-angular)(\/|$)/), inlineChangelogTemplates],
+    // The bundled preset is CommonJS: its require() of externals needs a real require.
+    banner: { js: "import { createRequire as __shardshipRequire } from 'node:module'; const require = __shardshipRequire(import.meta.url);" },
     outdir: CLI_DIR,
     write: false,
     sourcemap: 'linked',

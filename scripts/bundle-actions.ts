@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inlineChangelogTemplates } from './esbuild-plugins.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -22,27 +23,6 @@ const inlineCommitlintSchema = {
         loader: 'js',
         resolveDir: args.path.replace(/[\\/][^\\/]+$/, ''),
       };
-    });
-  },
-};
-// @commitlint/parse builds conventional-changelog-angular's whole preset for every message,
-// and the preset's writer reads its Handlebars templates from beside its own file
-// (`resolve(__dirname, './templates/x.hbs')`): in a bundle that is the action's dist folder,
-// where they are not. Inline each template's text instead of reading it.
-const inlineChangelogTemplates = {
-  name: 'inline-changelog-templates',
-  setup(b: { onLoad(o: { filter: RegExp }, cb: (args: { path: string }) => Promise<{ contents: string; loader: 'js' }>): void }) {
-    b.onLoad({ filter: /conventional-changelog-[a-z]+[\\/]writerOpts\.js$/ }, async (args) => {
-      const dir = args.path.replace(/[\\/][^\\/]+$/, '');
-      const src = await readFile(args.path, 'utf8');
-      let inlined = 0;
-      const contents = src.replace(/readFile\(resolve\(__dirname, '\.\/templates\/([a-z-]+\.hbs)'\), 'utf-8'\)/g, (_, name: string) => {
-        inlined++;
-        return `Promise.resolve(${JSON.stringify(readFileSync(join(dir, 'templates', name), 'utf8'))})`;
-      });
-      // A new release reading its templates differently must fail the bundle, not the action.
-      if (inlined === 0) throw new Error(`${args.path}: no template read to inline (did the package change?)`);
-      return { contents, loader: 'js' };
     });
   },
 };
