@@ -93,3 +93,15 @@ export async function resetSchema(f: Fixture, rows = 20): Promise<void> {
     }),
   );
 }
+
+/** Columns of a physical table, in order, read from information_schema as root. */
+export async function columns(node: ShardNode, database: string, table: string): Promise<string[]> {
+  const rows = (await rootQuery(node, 'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [database, table])) as { c: string }[];
+  return rows.map((r) => r.c);
+}
+
+/** Index names of a physical table. */
+export async function indexes(node: ShardNode, database: string, table: string): Promise<string[]> {
+  const rows = (await rootQuery(node, 'SELECT DISTINCT INDEX_NAME AS i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table])) as { i: string }[];
+  return rows.map((r) => r.i).sort();
+}

@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rootQuery, startShardNodes, type ShardNode, type ShardNodes } from '../../support/mariadb.js';
-import { fixture, resetSchema, SHARDS_PER_DB, topologyYaml, type Fixture } from '../../support/shards.js';
+import { rootQuery, startShardNodes, type ShardNodes } from '../../support/mariadb.js';
+import { columns, fixture, resetSchema, SHARDS_PER_DB, topologyYaml, type Fixture } from '../../support/shards.js';
 import { removeDir, tempDir } from '../../support/service.js';
 import { startGitHubServer, type GitHubServer } from '../../support/github-server/index.js';
 import { pushPayload, runBundledAction, secretLeaks } from './runner-contract.js';
+import { GIT_ENV } from '../../unit/gate/git-fixture.js';
 
 const TOKEN = 'ghs_migrateContractToken0123456789';
 const DSN_PASSWORD = 'dsn-pw-Hq27vLx0';
@@ -19,13 +20,9 @@ let server: GitHubServer;
 let repo: string;
 
 function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Dev', GIT_AUTHOR_EMAIL: 'dev@example.com', GIT_COMMITTER_NAME: 'Dev', GIT_COMMITTER_EMAIL: 'dev@example.com' } }).trim();
+  return execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: GIT_ENV }).trim();
 }
 
-async function columns(node: ShardNode, database: string, table: string): Promise<string[]> {
-  const rows = (await rootQuery(node, 'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [database, table])) as { c: string }[];
-  return rows.map((r) => r.c);
-}
 
 beforeAll(async () => {
   [shards, server] = await Promise.all([startShardNodes(2, { password: DSN_PASSWORD }), startGitHubServer()]);

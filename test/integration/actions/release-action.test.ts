@@ -10,6 +10,7 @@ import { startKubeSim, type KubeSim } from '../../support/kube-sim/index.js';
 import { removeDir, tempDir } from '../../support/service.js';
 import { startGitHubServer, type GitHubServer } from '../../support/github-server/index.js';
 import { pushPayload, runBundledAction, secretLeaks, webhookExample } from './runner-contract.js';
+import { GIT_ENV } from '../../unit/gate/git-fixture.js';
 
 const TOKEN = 'ghs_releaseContractToken0123456789';
 const NS = 'shop';
@@ -22,7 +23,7 @@ let server: GitHubServer;
 let repo: string;
 
 function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Dev', GIT_AUTHOR_EMAIL: 'dev@example.com', GIT_COMMITTER_NAME: 'Dev', GIT_COMMITTER_EMAIL: 'dev@example.com' } }).trim();
+  return execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: GIT_ENV }).trim();
 }
 
 const CONFIG = `version: 1

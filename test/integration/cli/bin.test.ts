@@ -1,11 +1,12 @@
 // bin/shardship.js runs the CLI bundle in dist/cli, rebuilt when the sources are newer, and
 // an installed copy of the package (no sources beside it) runs from the bundle alone.
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeDir, tempDir } from '../../support/service.js';
+import { TempRepo } from '../../unit/gate/git-fixture.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'shardship.js');
@@ -51,13 +52,11 @@ describe('bin/shardship.js', () => {
     // A usage error still maps to exit 2 from the bundle.
     expect(cli(bin, ['gate', '--from']).status).toBe(2);
     // A real gate run through the copy: a bad message fails with exit 1.
-    const repo = tempDir('installed-gate');
-    dirs.push(repo);
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.com', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@example.com' } });
-    git('init', '-q', '-b', 'main');
-    git('commit', '-q', '--allow-empty', '-m', 'chore: start');
-    git('commit', '-q', '--allow-empty', '-m', 'fixed stuff');
-    const gate = spawnSync(process.execPath, [bin, 'gate', '--from', 'HEAD~1', '--to', 'HEAD'], { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const repo = TempRepo.create({ prefix: 'installed-gate' });
+    dirs.push(repo.dir);
+    repo.commit('chore: start');
+    repo.commit('fixed stuff');
+    const gate = spawnSync(process.execPath, [bin, 'gate', '--from', 'HEAD~1', '--to', 'HEAD'], { cwd: repo.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(gate.status).toBe(1);
     expect(gate.stdout + gate.stderr).toMatch(/subject may not be empty|type may not be empty/);
   });

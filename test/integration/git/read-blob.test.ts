@@ -1,33 +1,22 @@
 // GitRepo.readBlob: reads asked for together share one `git cat-file --batch`, and each
 // answer is the right blob (or undefined) whatever else is in the batch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GitRepo } from '../../../pipeline/git/repo.js';
-import { removeDir, tempDir } from '../../support/service.js';
+import { TempRepo } from '../../unit/gate/git-fixture.js';
 
-let dir: string;
+let fixture: TempRepo;
 const binary = Buffer.from([0, 1, 2, 10, 255, 10, 10, 0]);
 beforeAll(() => {
-  dir = tempDir('read-blob');
-  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.com', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@example.com' } });
-  git('init', '-q', '-b', 'main');
-  mkdirSync(join(dir, 'src'));
-  writeFileSync(join(dir, 'src', 'a.ts'), 'export const a = 1;\n');
-  writeFileSync(join(dir, 'with space.txt'), 'spaced\n');
-  writeFileSync(join(dir, 'blob.bin'), binary);
-  writeFileSync(join(dir, 'line\nbreak.txt'), 'odd name\n');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'chore: one');
-  writeFileSync(join(dir, 'src', 'a.ts'), 'export const a = 2;\n');
-  git('add', 'src/a.ts'); // staged, not committed: the index differs from HEAD
+  fixture = TempRepo.create({ prefix: 'read-blob' });
+  fixture.commit('chore: one', { 'src/a.ts': 'export const a = 1;\n', 'with space.txt': 'spaced\n', 'blob.bin': binary, 'line\nbreak.txt': 'odd name\n' });
+  fixture.write('src/a.ts', 'export const a = 2;\n');
+  fixture.git('add', 'src/a.ts'); // staged, not committed: the index differs from HEAD
 });
-afterAll(() => removeDir(dir));
+afterAll(() => fixture.remove());
 
 describe('GitRepo.readBlob', () => {
   it('answers a batch of reads, each with its own blob or undefined', async () => {
-    const repo = new GitRepo(dir);
+    const repo = new GitRepo(fixture.dir);
     const [head, index, spaced, bin, tree, missing, badRev, odd] = await Promise.all([
       repo.readBlob('HEAD', 'src/a.ts'),
       repo.readBlob('', 'src/a.ts'),
@@ -49,7 +38,7 @@ describe('GitRepo.readBlob', () => {
   });
 
   it('reads one after another as well as together', async () => {
-    const repo = new GitRepo(dir);
+    const repo = new GitRepo(fixture.dir);
     expect((await repo.readBlob('HEAD', 'with space.txt'))?.toString()).toBe('spaced\n');
     expect(await repo.readBlob('HEAD', 'nope.txt')).toBeUndefined();
   });

@@ -6,7 +6,8 @@ import { repairHistory, formatRepairChange } from '../../../pipeline/migrate/rep
 import { MysqlError } from '../../../pipeline/mysql/errors.js';
 import { freePort } from '../../support/service.js';
 import { rootQuery } from '../../support/mariadb.js';
-import { columns, connector, execConfig, handPlan, historyRows, indexes, SHARDS_PER_DB, useShardFixture, type HandMigration } from './exec-fixture.js';
+import { connector, execConfig, handPlan, historyRows, SHARDS_PER_DB, useShardFixture, type HandMigration } from './exec-fixture.js';
+import { columns, indexes } from '../../support/shards.js';
 
 const V1: HandMigration = {
   version: '1',

@@ -8,7 +8,8 @@ import { memoryOutput } from '../../../pipeline/core/output.js';
 import { removeDir, tempDir } from '../../support/service.js';
 import { rootQuery } from '../../support/mariadb.js';
 import { topologyYaml } from '../../support/shards.js';
-import { columns, useShardFixture } from './exec-fixture.js';
+import { useShardFixture } from './exec-fixture.js';
+import { columns } from '../../support/shards.js';
 
 const f = useShardFixture({ reset: 'once' });
 let cwd: string;

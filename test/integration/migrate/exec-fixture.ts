@@ -127,15 +127,6 @@ export const execConfig = (over: Partial<ExecutorConfig> = {}): ExecutorConfig =
   ...over,
 });
 
-export async function columns(node: ShardNode, database: string, table: string): Promise<string[]> {
-  const rows = (await rootQuery(node, 'SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [database, table])) as { c: string }[];
-  return rows.map((r) => r.c);
-}
-
-export async function indexes(node: ShardNode, database: string, table: string): Promise<string[]> {
-  const rows = (await rootQuery(node, 'SELECT DISTINCT INDEX_NAME AS i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table])) as { i: string }[];
-  return rows.map((r) => r.i).sort();
-}
 
 export async function historyRows(node: ShardNode, database: string): Promise<{ version: string; state: string; statements_done: number; statement_count: number; checksum: string }[]> {
   return (await rootQuery(node, `SELECT version, state, statements_done, statement_count, checksum FROM ${database}.shardship_schema_history ORDER BY version`)) as never;

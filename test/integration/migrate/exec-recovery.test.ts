@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createConnection } from 'mysql2/promise';
 import { applyMigrations, type ProgressEvent } from '../../../pipeline/migrate/apply.js';
 import { rootQuery } from '../../support/mariadb.js';
-import { columns, connector, execConfig, handPlan, historyRows, indexes, planned, SHARDS_PER_DB, useShardFixture, type HandMigration } from './exec-fixture.js';
+import { connector, execConfig, handPlan, historyRows, planned, SHARDS_PER_DB, useShardFixture, type HandMigration } from './exec-fixture.js';
+import { columns, indexes } from '../../support/shards.js';
 
 const V1: HandMigration = { version: '1', description: 'add_note', statements: ['ALTER TABLE t_order ADD COLUMN note VARCHAR(64) NULL, ADD INDEX idx_note (note)'] };
 const V2: HandMigration = { version: '2', description: 'seed', statements: ["INSERT INTO t_config (k, v) VALUES ('feature.x', 'on')"] };
