@@ -29,3 +29,11 @@ function isShardship(file: string): boolean {
     return false;
   }
 }
+
+let version: string | undefined;
+
+/** shardship's own version, from its package.json. */
+export function shardshipVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
+}

@@ -1,11 +1,5 @@
 import type { CommandModule } from '../context.js';
 import { UsageError } from '../../core/errors.js';
-import { loadConfig } from '../../config/load.js';
-import { readSource } from '../../build/source.js';
-import { describePlan } from '../../build/plan.js';
-import { prepareBuild, requireBuildConfig, runBuild } from '../../build/run.js';
-import { dockerEngine } from '../../docker/engine.js';
-import { resolveCredentials } from '../../docker/credentials.js';
 
 interface BuildFlags {
   config: string;
@@ -45,6 +39,13 @@ export const registerBuild: CommandModule = (program, ctx) => {
     .option('--dry-run', 'print the plan (tags, labels, args) without building')
     .option('--json', 'print the result as JSON')
     .action(async (flags: BuildFlags) => {
+      // Loaded on use: `shardship --help` registers every command (dockerode, zod schemas).
+      const [{ loadConfig }, { readSource }, { describePlan }, { prepareBuild, requireBuildConfig, runBuild }] = await Promise.all([
+        import('../../config/load.js'),
+        import('../../build/source.js'),
+        import('../../build/plan.js'),
+        import('../../build/run.js'),
+      ]);
       const { config } = await loadConfig(ctx.cwd, flags.config);
       const build = requireBuildConfig(config);
       let pr: number | undefined;
@@ -72,6 +73,7 @@ export const registerBuild: CommandModule = (program, ctx) => {
         else for (const line of describePlan(plan)) ctx.output.out(line);
         return;
       }
+      const [{ dockerEngine }, { resolveCredentials }] = await Promise.all([import('../../docker/engine.js'), import('../../docker/credentials.js')]);
       const result = await runBuild({
         ...common,
         engine: dockerEngine(ctx.env),

@@ -1,6 +1,4 @@
 import type { CommandModule } from '../context.js';
-import { loadConfig } from '../../config/load.js';
-import { configJsonSchema } from '../../config/schema.js';
 
 export const registerConfig: CommandModule = (program, ctx) => {
   const config = program.command('config').description('validate shardship.yaml or print its JSON Schema');
@@ -10,6 +8,8 @@ export const registerConfig: CommandModule = (program, ctx) => {
     .option('-c, --config <file>', 'config file', 'shardship.yaml')
     .option('--json', 'print the validated config as JSON')
     .action(async (opts: { config: string; json?: boolean }) => {
+      // Loaded on use: the zod schemas cost `shardship --help` time.
+      const { loadConfig } = await import('../../config/load.js');
       const { file, config: cfg } = await loadConfig(ctx.cwd, opts.config);
       if (opts.json) ctx.output.json(cfg);
       else ctx.output.out(`${file}: ok`);
@@ -17,7 +17,8 @@ export const registerConfig: CommandModule = (program, ctx) => {
   config
     .command('schema')
     .description('print the JSON Schema of shardship.yaml')
-    .action(() => {
+    .action(async () => {
+      const { configJsonSchema } = await import('../../config/schema.js');
       ctx.output.json(configJsonSchema());
     });
 };

@@ -1,10 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { packageRoot } from '../../core/package-root.js';
+import { shardshipVersion } from '../../core/package-root.js';
 import type { CommandModule } from '../context.js';
 import { UsageError, ExitCode } from '../../core/errors.js';
-import { DEFAULT_CONFIG_FILE, loadConfig, parseConfig } from '../../config/load.js';
 import type { ShardshipConfig } from '../../config/schema.js';
 import { GitRepo } from '../../git/repo.js';
 import type { GateMode } from '../../gate/subject.js';
@@ -59,17 +58,14 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 
 /** shardship.yaml from disk; in a bare server repository, the one committed on HEAD. */
 async function gateConfig(repo: GitRepo, cwd: string, file: string | undefined): Promise<ShardshipConfig> {
+  // Loaded on use: the zod schemas cost `shardship --help` time.
+  const { DEFAULT_CONFIG_FILE, loadConfig, parseConfig } = await import('../../config/load.js');
   if (file) return (await loadConfig(cwd, file)).config;
   if (!existsSync(join(repo.dir, DEFAULT_CONFIG_FILE)) && (await repo.isBare())) {
     const blob = await repo.readBlob('HEAD', DEFAULT_CONFIG_FILE);
     if (blob) return parseConfig(`HEAD:${DEFAULT_CONFIG_FILE}`, blob.toString('utf8'));
   }
   return (await loadConfig(repo.dir, DEFAULT_CONFIG_FILE, { optional: true })).config;
-}
-
-async function toolVersion(): Promise<string> {
-  const pkg = join(packageRoot(), 'package.json');
-  return (JSON.parse(await readFile(pkg, 'utf8')) as { version: string }).version;
 }
 
 export const registerGate: CommandModule = (program, ctx) => {
@@ -113,7 +109,7 @@ export const registerGate: CommandModule = (program, ctx) => {
         ...(flags.baseline ? { baselineFile: resolve(ctx.cwd, flags.baseline) } : {}),
         ...(flags.writeBaseline ? { writeBaseline: true } : {}),
       });
-      if (flags.sarif) await writeFile(resolve(ctx.cwd, flags.sarif), JSON.stringify(sarifReport(result, await toolVersion()), null, 2) + '\n');
+      if (flags.sarif) await writeFile(resolve(ctx.cwd, flags.sarif), JSON.stringify(sarifReport(result, shardshipVersion()), null, 2) + '\n');
       if (flags.json) ctx.output.json(jsonReport(result));
       else {
         textReport(result, ctx.output);

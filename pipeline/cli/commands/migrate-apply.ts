@@ -3,21 +3,16 @@
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { CliContext, CommandModule } from '../context.js';
-import { loadConfig } from '../../config/load.js';
 import type { MigrateConfig } from '../../config/migrate.js';
 import { UsageError } from '../../core/errors.js';
 import type { Output } from '../../core/output.js';
-import { applyMigrations, type MigrationRun } from '../../migrate/apply.js';
+import type { MigrationRun } from '../../migrate/apply.js';
 import { formatBytes } from '../../migrate/capacity.js';
-import { readHistory } from '../../migrate/history.js';
-import { migrateSection, planMigrations } from '../../migrate/plan.js';
 import type { MigrationPlan } from '../../migrate/plan-types.js';
 import { formatDatabaseLine, progressReporter } from '../../migrate/progress.js';
-import { formatRepairChange, repairHistory } from '../../migrate/repair.js';
-import { migrationStatus, type CellState, type StatusReport } from '../../migrate/status.js';
-import { resolveTopology, type Topology } from '../../migrate/topology.js';
-import { copiesFromTopology, formatDrift, verifySchemas, type DriftReport } from '../../migrate/verify.js';
-import { createShardConnector } from '../../mysql/pool.js';
+import type { CellState, StatusReport } from '../../migrate/status.js';
+import type { Topology } from '../../migrate/topology.js';
+import { formatDrift, type DriftReport } from '../../migrate/verify.js';
 import type { ShardConnector } from '../../mysql/types.js';
 import { chooseEnvironment, migratePlanHooks } from './migrate.js';
 
@@ -35,11 +30,17 @@ interface Session {
 }
 
 async function openSession(ctx: CliContext, flags: CommonFlags): Promise<Session> {
+  // Loaded on use: `shardship --help` registers every command (node-sql-parser, zod schemas).
+  const [{ loadConfig }, { migrateSection, planMigrations }, { resolveTopology }] = await Promise.all([
+    import('../../config/load.js'),
+    import('../../migrate/plan.js'),
+    import('../../migrate/topology.js'),
+  ]);
   const loaded = await loadConfig(ctx.cwd, flags.config);
   const config = migrateSection(loaded.config);
   const environment = chooseEnvironment(config, flags.env);
   const topology = resolveTopology(config, environment, loaded.source);
-  const connections = connectorFor(ctx, config, topology);
+  const connections = await connectorFor(ctx, config, topology);
   return {
     config,
     topology,
@@ -49,7 +50,9 @@ async function openSession(ctx: CliContext, flags: CommonFlags): Promise<Session
   };
 }
 
-function connectorFor(ctx: CliContext, config: MigrateConfig, topology: Topology): ShardConnector {
+async function connectorFor(ctx: CliContext, config: MigrateConfig, topology: Topology): Promise<ShardConnector> {
+  // mysql2 loads only when a command connects.
+  const { createShardConnector } = await import('../../mysql/pool.js');
   return createShardConnector({
     environment: topology.environment,
     nodes: Object.fromEntries(topology.nodes.map((n) => [n.name, { dsnEnv: n.dsnEnv, concurrency: n.concurrency }])),
@@ -127,7 +130,8 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
 
   // `migrate plan` shows only what is still pending once it can read the histories.
   migratePlanHooks.loadApplied = async ({ ctx: c, config, topology }) => {
-    const connections = connectorFor(c, config, topology);
+    const { readHistory } = await import('../../migrate/history.js');
+    const connections = await connectorFor(c, config, topology);
     const applied = new Map<string, Set<string>>();
     try {
       await Promise.all(
@@ -162,6 +166,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     .action(async (opts: CommonFlags & { canary?: number; stopOnError?: boolean; lockTimeout: number }) => {
       const s = await openSession(ctx, opts);
       try {
+        const { applyMigrations } = await import('../../migrate/apply.js');
         const plan = await s.plan();
         for (const f of plan.findings.filter((x) => x.severity === 'error')) ctx.output.err(`${ctx.output.paint.yellow('lint')} ${f.file}:${f.line} ${f.ruleId}: ${f.message}`);
         const progress = progressReporter(opts.json ? { ...ctx.output, isTTY: false } : ctx.output);
@@ -193,6 +198,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     .action(async (opts: CommonFlags) => {
       const s = await openSession(ctx, opts);
       try {
+        const { migrationStatus } = await import('../../migrate/status.js');
         const report = await migrationStatus(await s.plan(), {
           connections: s.connections,
           concurrency: s.config.concurrency,
@@ -215,6 +221,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     .action(async (opts: CommonFlags) => {
       const s = await openSession(ctx, opts);
       try {
+        const { copiesFromTopology, verifySchemas } = await import('../../migrate/verify.js');
         const report = await verifySchemas(copiesFromTopology(s.topology), { connections: s.connections, concurrency: s.config.concurrency });
         if (opts.json) ctx.output.json(report);
         else {
@@ -237,6 +244,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     .action(async (opts: CommonFlags & { dryRun?: boolean }) => {
       const s = await openSession(ctx, opts);
       try {
+        const { formatRepairChange, repairHistory } = await import('../../migrate/repair.js');
         const result = await repairHistory(await s.plan(), { connections: s.connections, dryRun: Boolean(opts.dryRun) });
         if (opts.json) ctx.output.json(result);
         else {

@@ -5,18 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext, CommandModule } from '../context.js';
-import { loadConfig, type LoadedConfig } from '../../config/load.js';
+import type { LoadedConfig } from '../../config/load.js';
 import type { MigrateConfig } from '../../config/migrate.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
-import { lintMigrations, lintTopologyFrom } from '../../migrate/lint.js';
-import { renderPlanMarkdown } from '../../migrate/markdown.js';
-import { readMigrations } from '../../migrate/migration-files.js';
-import { buildPlan, migrateSection } from '../../migrate/plan.js';
-import { renderPlanText } from '../../migrate/plan-text.js';
 import type { MigrationPlan } from '../../migrate/plan-types.js';
-import { importShardingSphere, renderImportYaml } from '../../migrate/shardingsphere.js';
-import { resolveTopology, type Topology } from '../../migrate/topology.js';
-import { sqlLintRules } from '../../../rules/sql/index.js';
+import type { Topology } from '../../migrate/topology.js';
 
 /**
  * Optional: how `migrate plan` learns what each database already applied. The executor's
@@ -58,6 +51,15 @@ export const registerMigrate: CommandModule = (program: Command, ctx: CliContext
     .option('--offline', 'do not read the history tables; plan every migration')
     .action(async (opts: PlanFlags) => {
       if (opts.json && opts.markdown) throw new UsageError('use either --json or --markdown');
+      // Loaded on use: `shardship --help` registers every command (node-sql-parser, zod schemas).
+      const [{ loadConfig }, { renderPlanMarkdown }, { readMigrations }, { buildPlan, migrateSection }, { renderPlanText }, { resolveTopology }] = await Promise.all([
+        import('../../config/load.js'),
+        import('../../migrate/markdown.js'),
+        import('../../migrate/migration-files.js'),
+        import('../../migrate/plan.js'),
+        import('../../migrate/plan-text.js'),
+        import('../../migrate/topology.js'),
+      ]);
       const loaded = await loadConfig(ctx.cwd, opts.config);
       const config = migrateSection(loaded.config);
       const environment = chooseEnvironment(config, opts.env);
@@ -78,6 +80,13 @@ export const registerMigrate: CommandModule = (program: Command, ctx: CliContext
     .option('--env <name>', 'use this environment\'s topology (default: all of them)')
     .option('--json', 'print findings as JSON')
     .action(async (opts: { config: string; env?: string; json?: boolean }) => {
+      const [{ loadConfig }, { lintMigrations, lintTopologyFrom }, { readMigrations }, { resolveTopology }, { sqlLintRules }] = await Promise.all([
+        import('../../config/load.js'),
+        import('../../migrate/lint.js'),
+        import('../../migrate/migration-files.js'),
+        import('../../migrate/topology.js'),
+        import('../../../rules/sql/index.js'),
+      ]);
       const loaded: LoadedConfig = await loadConfig(ctx.cwd, opts.config, { optional: true });
       const config: MigrateConfig | undefined = loaded.config.migrate;
       if (opts.env && config) resolveTopology(config, opts.env, loaded.source);
@@ -110,6 +119,7 @@ export const registerMigrate: CommandModule = (program: Command, ctx: CliContext
       } catch (e) {
         throw new ConfigError([{ path: '', message: `cannot read ${file}: ${(e as Error).message}` }], { cause: e });
       }
+      const { importShardingSphere, renderImportYaml } = await import('../../migrate/shardingsphere.js');
       const result = importShardingSphere(file, text, { environment: opts.env });
       if (opts.json) ctx.output.json(result);
       else ctx.output.out(renderImportYaml(result, file).trimEnd());

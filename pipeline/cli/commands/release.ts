@@ -3,28 +3,10 @@
 // of pipeline/release and print its report.
 import type { Command } from 'commander';
 import type { CliContext, CommandModule } from '../context.js';
-import { loadConfig } from '../../config/load.js';
-import { durationMs, Duration } from '../../config/common.js';
-import { ReleaseConfig } from '../../config/release.js';
+import { parseDurationFlag } from '../flags.js';
 import { UsageError } from '../../core/errors.js';
 import type { Output } from '../../core/output.js';
-import { connectCluster } from '../../kube/client.js';
-import { prometheusSource } from '../../prometheus/client.js';
-import {
-  abortRelease,
-  continueRelease,
-  pauseRelease,
-  promoteRelease,
-  releaseHistory,
-  releaseStatus,
-  resumeRelease,
-  retryRelease,
-  startRelease,
-  type ReleaseOptions,
-  type ReleaseReport,
-} from '../../release/index.js';
-import { renderWatchObjects } from '../../release/watch.js';
-import { stringify } from 'yaml';
+import type { ReleaseOptions, ReleaseReport } from '../../release/index.js';
 
 interface CommonFlags {
   app: string;
@@ -36,22 +18,25 @@ interface CommonFlags {
   analysisInterval?: string;
 }
 
-function parseDuration(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const v = /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
-  const parsed = Duration.safeParse(v);
-  if (!parsed.success) throw new UsageError(`--${flag} ${value}: write a duration like 500ms, 30s, 5m`);
-  return durationMs(parsed.data);
+async function parseDuration(flag: string, value: string | undefined): Promise<number | undefined> {
+  return value === undefined ? undefined : parseDurationFlag(flag, value);
 }
 
 async function buildOptions(ctx: CliContext, flags: CommonFlags): Promise<ReleaseOptions> {
+  // Loaded on use: `shardship --help` registers every command (client-node, zod schemas).
+  const [{ loadConfig }, { ReleaseConfig }, { connectCluster }, { prometheusSource }] = await Promise.all([
+    import('../../config/load.js'),
+    import('../../config/release.js'),
+    import('../../kube/client.js'),
+    import('../../prometheus/client.js'),
+  ]);
   const loaded = await loadConfig(ctx.cwd, flags.config);
   const config = loaded.config.release ?? ReleaseConfig.parse({});
   const kubeconfigPath = flags.kubeconfig ?? ctx.env.KUBECONFIG;
   const cluster = connectCluster(kubeconfigPath ? { kubeconfigPath } : {});
-  const timeoutMs = parseDuration('timeout', flags.timeout);
-  const pollMs = parseDuration('poll', flags.poll);
-  const analysisIntervalMs = parseDuration('analysis-interval', flags.analysisInterval);
+  const timeoutMs = await parseDuration('timeout', flags.timeout);
+  const pollMs = await parseDuration('poll', flags.poll);
+  const analysisIntervalMs = await parseDuration('analysis-interval', flags.analysisInterval);
   const sources = new Map<string, ReturnType<typeof prometheusSource>>();
   return {
     cluster,
@@ -127,6 +112,7 @@ export const registerRelease: CommandModule = (program, ctx) => {
     .option('--strategy <name>', 'canary, blue-green or gray (default: from shardship.yaml)')
     .option('--pod-annotation <key=value>', 'annotation on the new version\'s pods (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (flags: CommonFlags & { image: string; strategy?: string; podAnnotation: string[] }) => {
+      const { startRelease } = await import('../../release/index.js');
       const opts = await buildOptions(ctx, flags);
       const r = await startRelease({ ...opts, image: flags.image, ...(flags.strategy ? { strategy: flags.strategy } : {}), podAnnotations: parseAnnotations(flags.podAnnotation) });
       emit(ctx, flags, r);
@@ -140,6 +126,7 @@ export const registerRelease: CommandModule = (program, ctx) => {
     .option('--poll <duration>', 'with --watch: how often to look', '2s')
     .action(async (flags: CommonFlags & { watch?: boolean; until: string }) => {
       if (flags.until !== 'paused' && flags.until !== 'healthy') throw new UsageError(`--until ${flags.until}: use paused or healthy`);
+      const { releaseStatus } = await import('../../release/index.js');
       const opts = await buildOptions(ctx, flags);
       if (!flags.watch) return emit(ctx, flags, await releaseStatus(opts));
       const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
@@ -157,6 +144,7 @@ export const registerRelease: CommandModule = (program, ctx) => {
     .description('skip the current pause or analysis and continue (--full: go straight to the end)')
     .option('--full', 'skip every remaining pause, analysis and weight step')
     .action(async (flags: CommonFlags & { full?: boolean }) => {
+      const { promoteRelease } = await import('../../release/index.js');
       emit(ctx, flags, await promoteRelease({ ...(await buildOptions(ctx, flags)), full: Boolean(flags.full) }));
     });
 
@@ -164,30 +152,35 @@ export const registerRelease: CommandModule = (program, ctx) => {
     .description('send all traffic back to stable (in one write) and scale the new version away')
     .option('--force', 'abort even after an irreversible step')
     .action(async (flags: CommonFlags & { force?: boolean }) => {
+      const { abortRelease } = await import('../../release/index.js');
       emit(ctx, flags, await abortRelease({ ...(await buildOptions(ctx, flags)), force: Boolean(flags.force) }));
     });
 
   common(release.command('pause'))
     .description('hold the release where it is until `resume`')
     .action(async (flags: CommonFlags) => {
+      const { pauseRelease } = await import('../../release/index.js');
       emit(ctx, flags, await pauseRelease(await buildOptions(ctx, flags)));
     });
 
   driving(common(release.command('resume')))
     .description('continue a paused release (and any release left behind by a runner that stopped)')
     .action(async (flags: CommonFlags) => {
+      const { resumeRelease } = await import('../../release/index.js');
       emit(ctx, flags, await resumeRelease(await buildOptions(ctx, flags)));
     });
 
   driving(common(release.command('retry')))
     .description('run an aborted release again with the same image, or re-run the current analysis')
     .action(async (flags: CommonFlags) => {
+      const { retryRelease } = await import('../../release/index.js');
       emit(ctx, flags, await retryRelease(await buildOptions(ctx, flags)));
     });
 
   common(release.command('history'))
     .description('who started, promoted or aborted which revision, when, from which workflow run')
     .action(async (flags: CommonFlags) => {
+      const { releaseHistory } = await import('../../release/index.js');
       const r = await releaseHistory(await buildOptions(ctx, flags));
       if (flags.json) ctx.output.json(r.history ?? []);
       else {
@@ -212,16 +205,23 @@ export const registerRelease: CommandModule = (program, ctx) => {
     .option('--namespace <ns>', 'with --print-manifests: namespace of the watch Deployment (default: release.namespace)')
     .action(async (flags: Omit<CommonFlags, 'app'> & { app?: string; interval: string; once?: boolean; printManifests?: boolean; image?: string; namespace?: string }) => {
       if (flags.printManifests) {
+        const [{ loadConfig }, { ReleaseConfig }, { renderWatchObjects }, { stringify }] = await Promise.all([
+          import('../../config/load.js'),
+          import('../../config/release.js'),
+          import('../../release/watch.js'),
+          import('yaml'),
+        ]);
         const config = (await loadConfig(ctx.cwd, flags.config, { optional: true })).config.release ?? ReleaseConfig.parse({});
         const objects = await renderWatchObjects({ image: flags.image, namespace: flags.namespace ?? config.namespace });
         ctx.output.out(objects.map((o) => stringify(o).trimEnd()).join('\n---\n'));
         ctx.exitCode = 0;
         return;
       }
+      const { continueRelease } = await import('../../release/index.js');
       const opts = await buildOptions(ctx, { ...flags, app: flags.app ?? '' });
       const apps = flags.app ? [flags.app] : Object.keys(opts.config.apps);
       if (!apps.length) throw new UsageError('no apps under release.apps in shardship.yaml');
-      const interval = parseDuration('interval', flags.interval) ?? 10_000;
+      const interval = (await parseDuration('interval', flags.interval)) ?? 10_000;
       let stop = false;
       const onSignal = () => {
         stop = true;

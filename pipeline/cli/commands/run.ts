@@ -4,17 +4,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandModule } from '../context.js';
-import { loadConfig } from '../../config/load.js';
 import { UsageError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
-import { planEvent } from '../../events/plan.js';
-import { executePlan } from '../../events/run.js';
-import { gateStage } from '../../events/wire-gate.js';
-import { buildStage } from '../../events/wire-build.js';
-import { migrateStage } from '../../events/wire-migrate.js';
-import { releaseStage } from '../../events/wire-release.js';
-import { createGitHubApi } from '../../github/octokit.js';
-import { outputRunner } from '../../github/runner.js';
 
 interface RunFlags {
   event: string;
@@ -48,6 +39,8 @@ export const registerRun: CommandModule = (program, ctx) => {
       } catch (e) {
         throw new UsageError(`cannot read the payload ${flags.payload}: ${(e as Error).message}`, { cause: e });
       }
+      // Loaded on use: `shardship --help` registers every command (every stage's vendor clients).
+      const [{ loadConfig }, { planEvent }] = await Promise.all([import('../../config/load.js'), import('../../events/plan.js')]);
       const { config } = await loadConfig(ctx.cwd, flags.config, { optional: true });
       const plan = planEvent(flags.event, payload, config);
       if (flags.dryRun) {
@@ -59,6 +52,15 @@ export const registerRun: CommandModule = (program, ctx) => {
         }
         return;
       }
+      const [{ executePlan }, { gateStage }, { buildStage }, { migrateStage }, { releaseStage }, { createGitHubApi }, { outputRunner }] = await Promise.all([
+        import('../../events/run.js'),
+        import('../../events/wire-gate.js'),
+        import('../../events/wire-build.js'),
+        import('../../events/wire-migrate.js'),
+        import('../../events/wire-release.js'),
+        import('../../github/octokit.js'),
+        import('../../github/runner.js'),
+      ]);
       const token = ctx.env[flags.tokenEnv];
       registerSecret(token);
       const github = token
