@@ -69,35 +69,53 @@ export async function materialiseConfig(config: EslintConfigFile, read: (path: s
   const dir = await mkdtemp(join(tmpdir(), 'shardship-committed-eslint-'));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
-    const written: string[] = [];
     const missing = new Set<string>();
-    const queue = [config.file, 'package.json'];
-    const seen = new Set<string>();
-    while (queue.length > 0) {
-      const path = queue.shift()!;
-      if (seen.has(path)) continue;
-      seen.add(path);
-      const content = await read(path);
-      if (!content) continue;
+    const sources = await configSources(config.file, read, (pkg) => {
+      if (!shardshipHas(pkg)) missing.add(pkg);
+    });
+    for (const { path, content } of sources) {
       await mkdir(join(dir, dirname(path)), { recursive: true });
       await writeFile(join(dir, path), content);
-      written.push(path);
-      if (!/\.[cm]?[jt]s$/.test(path)) continue;
-      for (const spec of moduleSpecifiers(content.toString('utf8'))) {
-        if (spec.startsWith('./') || spec.startsWith('../')) {
-          const target = posix.normalize(posix.join(posix.dirname(path), spec));
-          if (!target.startsWith('../')) queue.push(target); // never outside the repo
-          continue;
-        }
-        const pkg = packageOf(spec);
-        if (pkg && !shardshipHas(pkg)) missing.add(pkg);
-      }
     }
     const nodeModules = shardshipNodeModules();
     if (nodeModules && existsSync(nodeModules)) await symlink(nodeModules, join(dir, 'node_modules'), 'dir');
-    return { dir, files: written, missing: [...missing].sort(), remove };
+    return { dir, files: sources.map((s) => s.path), missing: [...missing].sort(), remove };
   } catch (e) {
     await remove();
     throw e;
   }
+}
+
+/**
+ * The config file, the root package.json, and every module the config imports by relative
+ * path (followed transitively, never outside the repo), with their contents: what running the
+ * config reads from the repo. Each package it imports by name goes to `onPackage`.
+ */
+export async function configSources(
+  configFile: string,
+  read: (path: string) => Promise<Buffer | undefined>,
+  onPackage: (pkg: string) => void = () => {},
+): Promise<{ path: string; content: Buffer }[]> {
+  const found: { path: string; content: Buffer }[] = [];
+  const queue = [configFile, 'package.json'];
+  const seen = new Set<string>();
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const content = await read(path);
+    if (!content) continue;
+    found.push({ path, content });
+    if (!/\.[cm]?[jt]s$/.test(path)) continue;
+    for (const spec of moduleSpecifiers(content.toString('utf8'))) {
+      if (spec.startsWith('./') || spec.startsWith('../')) {
+        const target = posix.normalize(posix.join(posix.dirname(path), spec));
+        if (!target.startsWith('../')) queue.push(target);
+        continue;
+      }
+      const pkg = packageOf(spec);
+      if (pkg) onPackage(pkg);
+    }
+  }
+  return found;
 }

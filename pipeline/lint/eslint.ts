@@ -91,6 +91,13 @@ export interface CodeLinter {
   readonly configKind: EslintConfigKind | undefined;
   readonly cacheLocation: string;
   lint(targets: LintTarget[]): Promise<LintFileReport[]>;
+  /** Load the config now (a resident lint server warms up); a broken config is reported by lint(). */
+  prepare(): Promise<void>;
+  /**
+   * Whether any of these repo-relative files is linted with type information
+   * (parserOptions.project or projectService): its verdict then depends on other files too.
+   */
+  typeAware(paths: string[]): Promise<boolean>;
 }
 
 /** The repo's own config on disk: flat, else eslintrc. */
@@ -142,6 +149,21 @@ export async function createCodeLinter(opts: CodeLinterOptions): Promise<CodeLin
     configFile: config?.file,
     configKind: config?.kind,
     cacheLocation,
+    async prepare() {
+      await eslint.calculateConfigForFile(join(repoDir, 'shardship-warm-up.ts')).catch(() => undefined);
+    },
+    async typeAware(paths) {
+      for (const path of paths) {
+        try {
+          const computed = (await eslint.calculateConfigForFile(join(repoDir, path))) as ComputedConfig | undefined;
+          const parserOptions = computed?.languageOptions?.parserOptions ?? computed?.parserOptions;
+          if (parserOptions?.project || parserOptions?.projectService) return true;
+        } catch (e) {
+          throw await translateEslintError(e, repoDir, shownConfig);
+        }
+      }
+      return false;
+    },
     async lint(all) {
       if (all.length === 0) return [];
       let results: ESLintClass.LintResult[];
@@ -169,6 +191,16 @@ export async function createCodeLinter(opts: CodeLinterOptions): Promise<CodeLin
       });
     },
   };
+}
+
+/** What calculateConfigForFile returns, as far as typeAware() reads it: flat (languageOptions) or eslintrc. */
+interface ComputedConfig {
+  languageOptions?: { parserOptions?: TypeInfoOptions };
+  parserOptions?: TypeInfoOptions;
+}
+interface TypeInfoOptions {
+  project?: unknown;
+  projectService?: unknown;
 }
 
 const TS_FILE = /\.(ts|tsx|mts|cts)$/;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../pipeline/core/errors.js';
 import type { ChangedFile, GateRule, RuleContext, RuleFinding } from '../../pipeline/gate/types.js';
 import { materialiseConfig } from '../../pipeline/lint/committed-config.js';
+import { lintWithServer } from '../../pipeline/lint/server-client.js';
 import {
   createCodeLinter,
   eslintrcNotice,
@@ -35,6 +36,11 @@ export const EslintRuleOptions = z.strictObject({
    * Off by default because it executes pushed code on the server (a flat config is JavaScript).
    */
   configFromCommits: z.enum(['warn', 'run']).default('warn'),
+  /**
+   * The repo's resident lint server (`shardship lint-server start`): `use` it when one runs,
+   * `auto` also starts one in the background for the next run, `off` never asks.
+   */
+  server: z.enum(['off', 'use', 'auto']).default('use'),
 });
 export type EslintRuleOptions = z.infer<typeof EslintRuleOptions>;
 
@@ -45,7 +51,7 @@ export function parseOptions(options: Record<string, unknown>): EslintRuleOption
     parsed.error.issues.map((issue) => ({
       path: ['gate', 'rules', RULE_ID, 'options', ...(issue.code === 'unrecognized_keys' ? [issue.keys.join(', ')] : issue.path.map(String))].join('.'),
       message: issue.message,
-      hint: 'code/eslint options: warnings (boolean), typed (boolean), configFromCommits (warn | run)',
+      hint: 'code/eslint options: warnings (boolean), typed (boolean), configFromCommits (warn | run), server (off | use | auto)',
     })),
   );
 }
@@ -159,8 +165,7 @@ async function check(ctx: RuleContext): Promise<RuleFinding[]> {
     if (inCommits) return checkWithCommittedConfig(ctx, { opts, allLines }, inCommits, files);
   }
 
-  const linter = await createCodeLinter({ repoDir: subject.repoDir, typed: opts.typed });
-  const reports = await linter.lint(targets);
+  const reports = await lintWithServer({ repoDir: subject.repoDir, typed: opts.typed, targets, server: opts.server });
   return [...configNotices(onDisk), ...selectFindings(reports, files, allLines, opts)];
 }
 

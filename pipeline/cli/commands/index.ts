@@ -7,6 +7,7 @@ export const commandLoaders: Record<string, () => Promise<CommandModule[]>> = {
   config: async () => [(await import('./config.js')).registerConfig],
   gate: async () => [(await import('./gate.js')).registerGate],
   hooks: async () => [(await import('./hooks.js')).registerHooks],
+  'lint-server': async () => [(await import('./lint-server.js')).registerLintServer],
   build: async () => [(await import('./build.js')).registerBuild],
   // `migrate apply|status|verify|repair` attach to the `migrate` command the planner creates.
   migrate: async () => [(await import('./migrate.js')).registerMigrate, (await import('./migrate-apply.js')).registerMigrateApply],

@@ -38,8 +38,9 @@ describe('code/eslint decisions', () => {
   });
 
   it('validates its options: defaults, and a ConfigError naming the dotted path for a typo', () => {
-    expect(parseOptions({})).toEqual({ warnings: true, typed: false, configFromCommits: 'warn' });
-    expect(parseOptions({ typed: true, warnings: false, configFromCommits: 'run' })).toEqual({ warnings: false, typed: true, configFromCommits: 'run' });
+    expect(parseOptions({})).toEqual({ warnings: true, typed: false, configFromCommits: 'warn', server: 'use' });
+    expect(parseOptions({ typed: true, warnings: false, configFromCommits: 'run', server: 'auto' })).toEqual({ warnings: false, typed: true, configFromCommits: 'run', server: 'auto' });
+    expect(() => parseOptions({ server: 'always' })).toThrow(/gate\.rules\.code\/eslint\.options\.server/);
     expect(() => parseOptions({ configFromCommits: 'always' })).toThrow(/gate\.rules\.code\/eslint\.options\.configFromCommits/);
     expect(() => parseOptions({ warning: false })).toThrow(ConfigError);
     try {

@@ -1,0 +1,79 @@
+// `shardship lint-server start|stop|status`: the resident ESLint process gate runs reuse.
+import { resolve } from 'node:path';
+import type { CliContext, CommandModule } from '../context.js';
+import { parseDurationFlag } from '../flags.js';
+import type { LintServerStatus } from '../../lint/server-protocol.js';
+
+interface RepoFlags {
+  repo: string;
+  json?: boolean;
+}
+
+function describe(s: LintServerStatus): string {
+  return `lint server for ${s.repoDir}: pid ${s.pid}, shardship ${s.version}, config ${s.configFile ?? 'shardship default'}, ${s.served} served, ${s.declined} declined, since ${s.startedAt}`;
+}
+
+export const registerLintServer: CommandModule = (program, ctx) => {
+  const cmd = program
+    .command('lint-server')
+    .description('a resident ESLint process for one repository that gate runs reuse (like eslint_d): start, stop, status');
+  cmd
+    .command('start')
+    .description('start the lint server for a repository and wait until its ESLint config has loaded')
+    .option('--repo <dir>', 'repository directory (the one the gate runs in)', '.')
+    .option('--idle-timeout <duration>', 'stop after this long without a request', '30m')
+    .option('--foreground', 'serve in this process until stopped (for a service manager)')
+    .option('--json', 'print the server status as JSON')
+    .action(async (flags: RepoFlags & { idleTimeout: string; foreground?: boolean }) => {
+      const repoDir = resolve(ctx.cwd, flags.repo);
+      const idleMs = await parseDurationFlag('idle-timeout', flags.idleTimeout);
+      if (flags.foreground) return serveInForeground(ctx, repoDir, idleMs);
+      const { startLintServerDetached } = await import('../../lint/server-client.js');
+      const { status, started } = await startLintServerDetached(repoDir, { env: ctx.env, idleTimeout: `${idleMs}ms` });
+      if (flags.json) ctx.output.json({ running: true, started, status });
+      else ctx.output.out(`${started ? 'started' : 'already running:'} ${describe(status)}`);
+    });
+  cmd
+    .command('status')
+    .description('say whether a lint server runs for a repository, and what it has served')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--json', 'print the status as JSON')
+    .action(async (flags: RepoFlags) => {
+      const { lintServerStatus } = await import('../../lint/server-client.js');
+      const repoDir = resolve(ctx.cwd, flags.repo);
+      const status = await lintServerStatus(repoDir, ctx.env);
+      if (flags.json) ctx.output.json(status ? { running: true, status } : { running: false });
+      else ctx.output.out(status ? describe(status) : `no lint server runs for ${repoDir}`);
+    });
+  cmd
+    .command('stop')
+    .description('stop the lint server of a repository')
+    .option('--repo <dir>', 'repository directory', '.')
+    .option('--json', 'print whether one was stopped as JSON')
+    .action(async (flags: RepoFlags) => {
+      const { stopLintServer } = await import('../../lint/server-client.js');
+      const repoDir = resolve(ctx.cwd, flags.repo);
+      const stopped = await stopLintServer(repoDir, ctx.env);
+      if (flags.json) ctx.output.json({ stopped });
+      else ctx.output.out(stopped ? `stopped the lint server for ${repoDir}` : `no lint server runs for ${repoDir}`);
+    });
+};
+
+async function serveInForeground(ctx: CliContext, repoDir: string, idleMs: number): Promise<void> {
+  const [{ startLintServer }, { lintServerPaths }] = await Promise.all([import('../../lint/server.js'), import('../../lint/server-protocol.js')]);
+  const server = await startLintServer({
+    repoDir,
+    paths: lintServerPaths(repoDir, ctx.env),
+    idleTimeoutMs: idleMs,
+    log: (line) => ctx.output.out(`${new Date().toISOString()} ${line}`),
+  });
+  const onSignal = () => void server.stop('signalled');
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    await server.stopped;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
