@@ -208,6 +208,8 @@ export interface EslintBenchResult {
   changed: number;
   shardship: Timing;
   shardshipCold: Timing;
+  /** The gate with its resident lint server running (`shardship lint-server start`), as hooks run it. */
+  shardshipServed: Timing;
   /** The gate command's start-up alone (`shardship gate --help`): what every gate run pays before any work. */
   shardshipStartup: Timing;
   /** The gate's collect + code/eslint path without CLI start-up (run.ts --engine-only). */
@@ -218,8 +220,11 @@ export interface EslintBenchResult {
 
 export async function benchEslint(opts: { files: number; changed: number; runs: number; keep?: boolean }): Promise<EslintBenchResult> {
   const repo = await generateRepo(opts);
-  const env = { ...process.env, NO_COLOR: '1', CI: '1' };
+  // A socket folder of its own: no lint server the machine happens to run is used by mistake.
+  const serverDir = mkdtempSync(join(tmpdir(), 'shardship-bench-lint-server-'));
+  const env = { ...process.env, NO_COLOR: '1', CI: '1', SHARDSHIP_LINT_SERVER_DIR: serverDir };
   const cache = join(repo.dir, 'node_modules', '.cache', 'shardship');
+  const lintServer = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'shardship.js'), 'lint-server', ...args, '--json'], { cwd: repo.dir, env, encoding: 'utf8' });
   const shardshipArgs = [join(ROOT, 'bin', 'shardship.js'), 'gate', '--from', 'HEAD~1', '--to', 'HEAD'];
   try {
     const shardship = timeCommand('shardship gate (warm ESLint cache)', process.execPath, shardshipArgs, { cwd: repo.dir, runs: opts.runs, env });
@@ -229,6 +234,17 @@ export async function benchEslint(opts: { files: number; changed: number; runs: 
       env,
       before: () => rmSync(cache, { recursive: true, force: true }),
     });
+    const started = lintServer('start');
+    if (started.status !== 0) throw new Error(`lint-server start failed: ${started.stderr}`);
+    let shardshipServed: Timing;
+    try {
+      shardshipServed = timeCommand('shardship gate (lint server running)', process.execPath, shardshipArgs, { cwd: repo.dir, runs: opts.runs, env });
+      // Every timed run must have been answered by the server, or the figure is the in-process one.
+      const served = (JSON.parse(lintServer('status').stdout) as { status?: { served: number } }).status?.served ?? 0;
+      if (served !== opts.runs + 1) throw new Error(`the lint server answered ${served} of ${opts.runs + 1} gate runs`);
+    } finally {
+      lintServer('stop');
+    }
     const shardshipStartup = timeCommand('shardship gate --help (start-up only)', process.execPath, [join(ROOT, 'bin', 'shardship.js'), 'gate', '--help'], { cwd: repo.dir, runs: opts.runs, env });
     const engineOnly = timeCommand(
       'gate engine only (collect + code/eslint, no CLI start-up)',
@@ -240,8 +256,9 @@ export async function benchEslint(opts: { files: number; changed: number; runs: 
     const eslintAll = timeCommand('npx eslint .', 'npx', ['--no', 'eslint', '.'], { cwd: repo.dir, runs: opts.runs, env });
     // The cache must have been used for real, or the warm figure means nothing.
     if (!readFileSync(join(cache, 'eslintcache'), 'utf8').includes(repo.changed[0] ?? '')) throw new Error('shardship did not write its ESLint cache');
-    return { files: opts.files, changed: opts.changed, shardship, shardshipCold, shardshipStartup, engineOnly, eslintChanged, eslintAll };
+    return { files: opts.files, changed: opts.changed, shardship, shardshipCold, shardshipServed, shardshipStartup, engineOnly, eslintChanged, eslintAll };
   } finally {
+    rmSync(serverDir, { recursive: true, force: true });
     if (opts.keep) process.stderr.write(`bench repo kept at ${repo.dir}\n`);
     else repo.remove();
   }

@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|',
     row(r.shardship, r.eslintChanged, r.eslintAll),
     row(r.shardshipCold, r.eslintChanged, r.eslintAll),
+    row(r.shardshipServed, r.eslintChanged, r.eslintAll),
     row(r.shardshipStartup, r.eslintChanged, r.eslintAll),
     row(r.engineOnly, r.eslintChanged, r.eslintAll),
     row(r.eslintChanged, r.eslintChanged, r.eslintAll),
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
     `Targets (shardship gate, warm cache): ≤ ${TARGET_VS_CHANGED}× the ${changed}-file ESLint time: ${vsChanged.toFixed(2)}× (${verdict(vsChanged, TARGET_VS_CHANGED)});` +
       ` ≤ ${TARGET_VS_ALL}× the full-repo time: ${vsAll.toFixed(2)}× (${verdict(vsAll, TARGET_VS_ALL)}).`,
     `Cold cache: ${(r.shardshipCold.medianMs / r.eslintChanged.medianMs).toFixed(2)}× and ${(r.shardshipCold.medianMs / r.eslintAll.medianMs).toFixed(2)}×.`,
+    `With the lint server running (\`shardship lint-server start\`, what local hooks reuse): ${(r.shardshipServed.medianMs / r.eslintChanged.medianMs).toFixed(2)}× (${verdict(r.shardshipServed.medianMs / r.eslintChanged.medianMs, TARGET_VS_CHANGED)})` +
+      ` and ${(r.shardshipServed.medianMs / r.eslintAll.medianMs).toFixed(2)}× (${verdict(r.shardshipServed.medianMs / r.eslintAll.medianMs, TARGET_VS_ALL)}).`,
     '',
     '## gate: commit-message rules',
     '',
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
     '',
     '<details><summary>commands and every run</summary>',
     '',
-    ...[r.shardship, r.shardshipCold, r.shardshipStartup, r.engineOnly, r.eslintChanged, r.eslintAll].map(
+    ...[r.shardship, r.shardshipCold, r.shardshipServed, r.shardshipStartup, r.engineOnly, r.eslintChanged, r.eslintAll].map(
       (t) => `- \`${t.command}\`: ${t.runsMs.map((ms) => fmtMs(ms)).join(', ')}`,
     ),
     '',

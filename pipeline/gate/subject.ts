@@ -68,7 +68,7 @@ function toCommitInfo(c: RawCommit): CommitInfo {
 
 async function commitChanges(repo: GitRepo, commits: RawCommit[], opts: CollectOptions): Promise<CommitChange[]> {
   if (!opts.withFiles) return commits.map((c) => ({ commit: toCommitInfo(c), files: [] }));
-  const empty = await repo.emptyTree();
+  const empty = commits.some((c) => c.parents.length === 0) ? await repo.emptyTree() : '';
   const limit = pLimit(4);
   const limits = opts.limits ?? DEFAULT_DIFF_LIMITS;
   // Merge commits are compared with their first parent (what the merge brought to the branch).
@@ -98,15 +98,21 @@ async function rangeSubject(repo: GitRepo, spec: RangeSpec, opts: CollectOptions
     });
   }
   const raw = await readCommits(repo, spec.revArgs ?? [spec.to, `^${spec.from}`]);
-  const commits = await commitChanges(repo, raw, opts);
-  const net = opts.withFiles ? await diffFiles(repo, { from: mergeBase ?? spec.from, to: spec.to }, opts.limits ?? DEFAULT_DIFF_LIMITS) : [];
+  const base = mergeBase ?? spec.from;
+  // One commit straight on the base (a hook's or CI's usual push): its change is the net change.
+  const single = raw.length === 1 && raw[0]!.sha === spec.to && raw[0]!.parents.length === 1 && raw[0]!.parents[0] === base;
+  const [commits, diffed] = await Promise.all([
+    commitChanges(repo, raw, opts),
+    opts.withFiles && !single ? diffFiles(repo, { from: base, to: spec.to }, opts.limits ?? DEFAULT_DIFF_LIMITS) : undefined,
+  ]);
+  const net = diffed ?? (single ? commits[0]!.files : []);
   const target = spec.target;
   return {
     repoDir: repo.dir,
     ...(spec.label ? { label: spec.label } : {}),
     commits,
     net,
-    base: mergeBase ?? spec.from,
+    base,
     head: spec.to,
     ...(spec.extraMessages ? { extraMessages: spec.extraMessages } : {}),
     readAtHead: (path) => repo.readBlob(spec.to, path),

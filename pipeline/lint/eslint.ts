@@ -29,18 +29,34 @@ export interface EslintConfigFile {
 
 /**
  * Which of the repo's config files ESLint would use: a flat config wins (ESLint 9's default
- * when one exists), else a root eslintrc file. `has` says whether a repo-relative file exists.
+ * when one exists), else a root eslintrc file, else an `eslintConfig` key in package.json
+ * (eslintrc's last resort). `read` gives a repo-relative file's content, or undefined.
  */
-export async function pickEslintConfig(has: (file: string) => boolean | Promise<boolean>): Promise<EslintConfigFile | undefined> {
-  const names = [...ESLINT_CONFIG_FILES, ...ESLINTRC_FILES];
+export async function pickEslintConfig(read: (file: string) => Promise<Buffer | string | undefined>): Promise<EslintConfigFile | undefined> {
+  const names = [...ESLINT_CONFIG_FILES, ...ESLINTRC_FILES, 'package.json'];
   // All at once: for a range's head each answer is a git read.
-  const present = await Promise.all(names.map(async (file) => has(file)));
-  const file = names.find((_, i) => present[i]);
-  return file === undefined ? undefined : { file, kind: ESLINTRC_FILES.includes(file) ? 'eslintrc' : 'flat' };
+  const contents = await Promise.all(names.map(async (file) => read(file)));
+  const file = names.find((name, i) => contents[i] !== undefined && (name !== 'package.json' || hasEslintConfigKey(contents[i])));
+  return file === undefined ? undefined : { file, kind: ESLINT_CONFIG_FILES.includes(file) ? 'flat' : 'eslintrc' };
+}
+
+function hasEslintConfigKey(packageJson: Buffer | string): boolean {
+  try {
+    const pkg: unknown = JSON.parse(packageJson.toString());
+    return typeof pkg === 'object' && pkg !== null && 'eslintConfig' in pkg;
+  } catch {
+    return false; // a broken package.json is npm's error to report, not a config choice
+  }
 }
 
 /** The one-line deprecation notice for an eslintrc config, with the command that migrates it. */
 export function eslintrcNotice(file: string): { message: string; hint: string } {
+  if (file === 'package.json') {
+    return {
+      message: 'package.json#eslintConfig is a legacy eslintrc config, deprecated in ESLint 9 and dropped in ESLint 10: linted with it for now',
+      hint: 'migrate it to a flat config: move eslintConfig to .eslintrc.json, then npx @eslint/migrate-config .eslintrc.json',
+    };
+  }
   return {
     message: `${file} is a legacy eslintrc config, deprecated in ESLint 9 and dropped in ESLint 10: linted with it for now`,
     hint: `migrate it to a flat config: npx @eslint/migrate-config ${file}`,
@@ -102,7 +118,8 @@ export interface CodeLinter {
 
 /** The repo's own config on disk: flat, else eslintrc. */
 export function findEslintConfig(repoDir: string): Promise<EslintConfigFile | undefined> {
-  return pickEslintConfig((name) => existsSync(join(repoDir, name)));
+  // Only package.json's content matters; the others need only exist.
+  return pickEslintConfig(async (name) => (name === 'package.json' ? readFile(join(repoDir, name)).catch(() => undefined) : existsSync(join(repoDir, name)) ? '' : undefined));
 }
 
 /** What the flat `ESLint` and the `LegacyESLint` classes have in common, as this adapter uses them. */

@@ -4,10 +4,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ConfigError, ServiceError } from '../core/errors.js';
+import { ServiceError } from '../core/errors.js';
 import { packageRoot, shardshipVersion } from '../core/package-root.js';
 import { createCodeLinter, type LintFileReport, type LintTarget } from './eslint.js';
-import { ensurePrivateDir, isPrivateDir, lintServerPaths, LintServerResponse, type LintServerRequest, type LintServerStatus } from './server-protocol.js';
+import { ensurePrivateDir, isPrivateDir, lintServerPaths, LintServerResponse, reportsOf, type LintServerRequest, type LintServerStatus } from './server-protocol.js';
 
 /** `off`: never; `use`: a running server, if any (default); `auto`: also start one for next time when none answers. */
 export type LintServerUse = 'off' | 'use' | 'auto';
@@ -66,8 +66,8 @@ export async function lintWithServer(req: ServedLint): Promise<LintFileReport[]>
     const res = process.platform === 'win32' || (isPrivateDir(dir) && existsSync(socket))
       ? await askLintServer(socket, { op: 'lint', version: shardshipVersion(), repoDir: resolve(req.repoDir), typed: req.typed, targets: req.targets }, req.timeoutMs ?? 120_000)
       : undefined;
-    if (res?.kind === 'reports') return res.reports;
-    if (res?.kind === 'config-error') throw new ConfigError(res.problems, res.hint ? { hint: res.hint } : {});
+    const reports = reportsOf(res);
+    if (reports) return reports;
     // A server that declines for good (typed linting) would decline its successor too.
     if (res?.kind === 'declined' && !res.retiring) restart = false;
   }

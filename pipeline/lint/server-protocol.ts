@@ -5,7 +5,8 @@ import { lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../core/errors.js';
+import { ConfigError, UsageError } from '../core/errors.js';
+import type { CodeLinter, LintFileReport, LintTarget } from './eslint.js';
 
 const LintTargetShape = z.strictObject({ path: z.string().min(1), text: z.string().optional() });
 
@@ -115,4 +116,23 @@ export function ensurePrivateDir(dir: string): void {
       hint: `remove ${dir}, or set SHARDSHIP_LINT_SERVER_DIR to a folder only you can write`,
     });
   }
+}
+
+type LintAnswer = Extract<LintServerResponse, { kind: 'reports' | 'config-error' | 'error' }>;
+
+/** Lint and say how it went as plain data, for a reply that crosses a socket or a thread. */
+export async function lintAnswer(linter: CodeLinter, targets: LintTarget[]): Promise<LintAnswer> {
+  try {
+    return { kind: 'reports', reports: await linter.lint(targets) };
+  } catch (e) {
+    if (e instanceof ConfigError) return { kind: 'config-error', problems: e.problems, ...(e.hint ? { hint: e.hint } : {}) };
+    return { kind: 'error', message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** The reports of an answer, the ConfigError it carries, or undefined (lint in-process instead). */
+export function reportsOf(answer: LintServerResponse | undefined): LintFileReport[] | undefined {
+  if (answer?.kind === 'reports') return answer.reports;
+  if (answer?.kind === 'config-error') throw new ConfigError(answer.problems, answer.hint ? { hint: answer.hint } : {});
+  return undefined;
 }

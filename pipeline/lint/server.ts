@@ -6,31 +6,14 @@
 // another shardship version, legacy eslintrc cascades, and typed linting (type information
 // depends on files the request does not carry).
 import { existsSync, rmSync, chmodSync } from 'node:fs';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { ConfigError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { shardshipVersion } from '../core/package-root.js';
-import { configSources } from './committed-config.js';
-import { createCodeLinter, ESLINT_CONFIG_FILES, ESLINTRC_FILES, findEslintConfig, type CodeLinter } from './eslint.js';
+import { configState, unchangedSince } from './config-state.js';
+import { createCodeLinter, type CodeLinter } from './eslint.js';
 import { askLintServer } from './server-client.js';
-import { ensurePrivateDir, LintServerRequest, type LintServerPaths, type LintServerResponse, type LintServerStatus } from './server-protocol.js';
-
-/** Files whose change means the loaded config or plugins may no longer be what a fresh run loads. */
-const DEPENDENCY_FILES = [
-  'package.json',
-  'package-lock.json',
-  'npm-shrinkwrap.json',
-  'yarn.lock',
-  'pnpm-lock.yaml',
-  'bun.lock',
-  'bun.lockb',
-  'node_modules/.package-lock.json',
-  'node_modules/.modules.yaml',
-  'node_modules/.yarn-state.yml',
-  '.eslintignore',
-  'tsconfig.json',
-];
+import { ensurePrivateDir, lintAnswer, LintServerRequest, type LintServerPaths, type LintServerResponse, type LintServerStatus } from './server-protocol.js';
 
 export interface LintServerOptions {
   repoDir: string;
@@ -48,24 +31,6 @@ export interface LintServer {
   stop(reason: string): Promise<void>;
 }
 
-/** Every file whose (mtime, size) the server's answers depend on: the config's sources, lockfiles, config names. */
-export async function watchedFiles(repoDir: string): Promise<string[]> {
-  const config = await findEslintConfig(repoDir);
-  const sources = config ? await configSources(config.file, (p) => readFile(join(repoDir, p)).catch(() => undefined)) : [];
-  return [...new Set([...ESLINT_CONFIG_FILES, ...ESLINTRC_FILES, ...DEPENDENCY_FILES, ...sources.map((s) => s.path)])];
-}
-
-/** One string that changes when any watched file is created, deleted, touched or resized. */
-export async function fingerprintOf(repoDir: string, files: string[]): Promise<string> {
-  const parts = await Promise.all(
-    files.map(async (f) => {
-      const st = await stat(join(repoDir, f)).catch(() => undefined);
-      return st ? `${f}:${st.mtimeMs}:${st.size}` : `${f}:-`;
-    }),
-  );
-  return parts.join('\n');
-}
-
 export async function startLintServer(opts: LintServerOptions): Promise<LintServer> {
   const log = opts.log ?? (() => {});
   const repoDir = await realpath(opts.repoDir);
@@ -80,8 +45,7 @@ export async function startLintServer(opts: LintServerOptions): Promise<LintServ
   }
 
   const version = shardshipVersion();
-  const watched = await watchedFiles(repoDir);
-  const startState = await fingerprintOf(repoDir, watched);
+  const startState = await configState(repoDir);
   const linters = new Map<boolean, Promise<CodeLinter>>();
   const linterFor = (typed: boolean): Promise<CodeLinter> => {
     let linter = linters.get(typed);
@@ -139,20 +103,16 @@ export async function startLintServer(opts: LintServerOptions): Promise<LintServ
   async function lint(req: Extract<LintServerRequest, { op: 'lint' }>): Promise<LintServerResponse> {
     if (req.version !== version) return declined(`this lint server runs shardship ${version}, the gate ${req.version}`, true);
     if ((await realpath(req.repoDir).catch(() => req.repoDir)) !== repoDir) return declined(`this lint server is for ${repoDir}`);
-    if ((await fingerprintOf(repoDir, watched)) !== startState) return declined('the ESLint config or the dependencies changed since the lint server started', true);
+    if (!(await unchangedSince(repoDir, startState))) return declined('the ESLint config or the dependencies changed since the lint server started', true);
     const linter = await linterFor(req.typed);
     if (linter.configKind === 'eslintrc') return declined('legacy eslintrc configs cascade through folders the server does not watch');
     const started = Date.now();
-    try {
-      if (await linter.typeAware(req.targets.map((t) => t.path))) return declined('typed linting reads files the request does not carry');
-      const reports = await linter.lint(req.targets);
-      status.served++;
-      log(`linted ${req.targets.length} file(s) in ${Date.now() - started} ms`);
-      return { kind: 'reports', reports };
-    } catch (e) {
-      if (e instanceof ConfigError) return { kind: 'config-error', problems: e.problems, ...(e.hint ? { hint: e.hint } : {}) };
-      throw e;
-    }
+    const typeAware = await linter.typeAware(req.targets.map((t) => t.path)).catch(() => false); // a broken config: lint() reports it
+    if (typeAware) return declined('typed linting reads files the request does not carry');
+    const answer = await lintAnswer(linter, req.targets);
+    if (answer.kind === 'reports') status.served++;
+    log(`${answer.kind === 'reports' ? 'linted' : answer.kind} ${req.targets.length} file(s) in ${Date.now() - started} ms`);
+    return answer;
   }
 
   async function answer(line: string): Promise<LintServerResponse> {

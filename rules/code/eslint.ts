@@ -161,7 +161,7 @@ async function check(ctx: RuleContext): Promise<RuleFinding[]> {
   if (!onDisk) {
     // Linting with the default config when the repo has its own at head (a bare server repo,
     // an old checkout) would give verdicts CI does not.
-    const inCommits = await pickEslintConfig(async (name) => (await subject.readAtHead(name)) !== undefined);
+    const inCommits = await pickEslintConfig((name) => subject.readAtHead(name));
     if (inCommits) return checkWithCommittedConfig(ctx, { opts, allLines }, inCommits, files);
   }
 

@@ -118,4 +118,27 @@ describe('code/eslint with only a legacy eslintrc config', () => {
     expect(error.problems[0]!.hint).toContain('npm ci');
     expect(error.problems[0]!.position).toMatchObject({ file: '.eslintrc.yaml', line: 2 });
   });
+
+  it('reads an eslintConfig key in package.json (eslintrc\'s last resort), and ignores a package.json without one', async () => {
+    const r = newRepo();
+    const pkg = { name: 'app', eslintConfig: { root: true, parserOptions: { ecmaVersion: 2022, sourceType: 'module' }, rules: { 'no-var': 'error' } } };
+    r.write({ 'package.json': JSON.stringify(pkg, null, 2) + '\n', 'src/a.js': 'export const a = 1;\n' });
+    r.commit('feat: a');
+    r.write({ 'src/a.js': 'export const a = 1;\nvar b = a;\nexport { b };\n' });
+    r.commit('feat: b');
+    const findings = await checkRange(r);
+    // no-var is not in shardship's default config: the finding proves package.json#eslintConfig was used.
+    expect(findings.filter((f) => f.severity !== 'warn').map((f) => [f.line, f.message])).toEqual([[2, 'Unexpected var, use let or const instead. (no-var)']]);
+    expect(findings.filter((f) => f.severity === 'warn')).toEqual([
+      expect.objectContaining({ file: 'package.json', message: expect.stringMatching(/^package\.json#eslintConfig is a legacy eslintrc config/), hint: expect.stringContaining('.eslintrc.json') }),
+    ]);
+
+    const plain = newRepo();
+    plain.write({ 'package.json': '{ "name": "app", "type": "module" }\n', 'src/a.js': 'export const a = 1;\n' });
+    plain.commit('feat: a');
+    plain.write({ 'src/a.js': 'export const a = 1;\nvar b = a;\nexport { b };\n' });
+    plain.commit('feat: b');
+    // shardship's default config: `var` passes (no no-var there), and there is no eslintrc notice.
+    expect(await checkRange(plain)).toEqual([]);
+  });
 });
