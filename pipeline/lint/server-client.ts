@@ -9,7 +9,7 @@ import { packageRoot, shardshipVersion } from '../core/package-root.js';
 import { createCodeLinter, type LintFileReport, type LintTarget } from './eslint.js';
 import { ensurePrivateDir, isPrivateDir, lintServerPaths, LintServerResponse, reportsOf, type LintServerRequest, type LintServerStatus } from './server-protocol.js';
 
-/** `off`: never; `use`: a running server, if any (default); `auto`: also start one for next time when none answers. */
+/** `off`: never; `use`: a running server, if any (default); `auto`: also start one for next time when none answers (not in CI). */
 export type LintServerUse = 'off' | 'use' | 'auto';
 
 /** One request, one reply; undefined when nobody answers (no server, a killed one's socket, a hang past the timeout). */
@@ -60,7 +60,8 @@ export interface ServedLint {
  * server is started in the background after this run's own lint, for the next run.
  */
 export async function lintWithServer(req: ServedLint): Promise<LintFileReport[]> {
-  let restart = req.server === 'auto';
+  // Never in CI: a runner's job ends, and a server left behind would only hold memory.
+  let restart = req.server === 'auto' && !(req.env ?? process.env).CI;
   if (req.server !== 'off') {
     const { dir, socket } = lintServerPaths(req.repoDir, req.env);
     const res = process.platform === 'win32' || (isPrivateDir(dir) && existsSync(socket))

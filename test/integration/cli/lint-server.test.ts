@@ -24,9 +24,11 @@ afterEach(async () => {
 afterAll(() => rmSync(socketDir, { recursive: true, force: true }));
 
 // Async: a server spawned by the CLI must not be blocked by this process waiting on it.
-function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', SHARDSHIP_LINT_SERVER_DIR: socketDir, ...extraEnv };
+  if (!extraEnv.CI) delete env.CI; // `auto` starts no server in CI, and this may run in CI
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', SHARDSHIP_LINT_SERVER_DIR: socketDir } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env }, (err, stdout, stderr) => {
       done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -74,13 +76,17 @@ describe('shardship lint-server', () => {
     expect((await cli(r.dir, ['lint-server', 'stop'])).stdout).toMatch(/^no lint server runs for /);
   });
 
-  it('server: off never asks it; server: auto starts one after an in-process run, which the next run uses', async () => {
+  it('server: off never asks it; server: auto starts one after an in-process run (not in CI), which the next run uses', async () => {
     const off = repoWithNewVar('off');
     expect((await cli(off.dir, ['lint-server', 'start'])).code).toBe(0);
     expect((await cli(off.dir, ['gate', '--from', 'HEAD~1', '--to', 'HEAD'])).code).toBe(1);
     expect((await status(off.dir)).status).toMatchObject({ served: 0 });
 
     const auto = repoWithNewVar('auto');
+    expect(await status(auto.dir)).toEqual({ running: false });
+    // In CI (CI set) auto starts nothing: the job ends, a server would only linger.
+    expect((await cli(auto.dir, ['gate', '--from', 'HEAD~1', '--to', 'HEAD'], { CI: 'true' })).code).toBe(1);
+    await new Promise((r) => setTimeout(r, 1_500));
     expect(await status(auto.dir)).toEqual({ running: false });
     expect((await cli(auto.dir, ['gate', '--from', 'HEAD~1', '--to', 'HEAD'])).code).toBe(1);
     await expect.poll(async () => (await status(auto.dir)).running, { timeout: 30_000, interval: 200 }).toBe(true);
