@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../pipeline/core/errors.js';
@@ -158,6 +158,23 @@ describe('lint server', () => {
     const idle = await serve(r, 300);
     expect(await idle.stopped).toMatch(/idle/);
     expect(existsSync(lintServerPaths(r.dir).socket)).toBe(false);
+  });
+
+  it('answers garbage with an error and keeps serving', async () => {
+    const { r, targets } = repoWithChanges();
+    await serve(r);
+    const raw = (line: string) =>
+      new Promise<string>((done) => {
+        const c = createConnection(lintServerPaths(r.dir).socket);
+        let got = '';
+        c.on('data', (d) => (got += d.toString()));
+        c.on('close', () => done(got));
+        c.end(line + '\n');
+      });
+    expect(JSON.parse(await raw('hello'))).toEqual({ kind: 'error', message: 'the request is not JSON' });
+    expect(JSON.parse(await raw('{"op":"lint","targets":"all"}'))).toMatchObject({ kind: 'error', message: expect.stringMatching(/^bad request: /) });
+    expect(await lintWithServer({ repoDir: r.dir, typed: false, targets, server: 'use' })).toHaveLength(2);
+    expect(await status(r)).toMatchObject({ served: 1 });
   });
 
   it('refuses a second server for the same repo, and replaces the socket a killed one left', async () => {
