@@ -1,12 +1,21 @@
 // `shardship lint-server start|stop|status`: the resident ESLint process gate runs reuse.
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliContext, CommandModule } from '../context.js';
+import { UsageError } from '../../core/errors.js';
 import { parseDurationFlag } from '../flags.js';
 import type { LintServerStatus } from '../../lint/server-protocol.js';
 
 interface RepoFlags {
   repo: string;
   json?: boolean;
+}
+
+/** `--repo`, resolved: it must be a folder (the repository the gate runs in). */
+function repoFolder(ctx: CliContext, flag: string): string {
+  const dir = resolve(ctx.cwd, flag);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--repo ${flag}: no such folder`, { hint: 'point --repo at the repository the gate runs in' });
+  return dir;
 }
 
 function describe(s: LintServerStatus): string {
@@ -25,11 +34,11 @@ export const registerLintServer: CommandModule = (program, ctx) => {
     .option('--foreground', 'serve in this process until stopped (for a service manager)')
     .option('--json', 'print the server status as JSON')
     .action(async (flags: RepoFlags & { idleTimeout: string; foreground?: boolean }) => {
-      const repoDir = resolve(ctx.cwd, flags.repo);
+      const dir = repoFolder(ctx, flags.repo);
       const idleMs = await parseDurationFlag('idle-timeout', flags.idleTimeout);
-      if (flags.foreground) return serveInForeground(ctx, repoDir, idleMs);
+      if (flags.foreground) return serveInForeground(ctx, dir, idleMs);
       const { startLintServerDetached } = await import('../../lint/server-client.js');
-      const { status, started } = await startLintServerDetached(repoDir, { env: ctx.env, idleTimeout: `${idleMs}ms` });
+      const { status, started } = await startLintServerDetached(dir, { env: ctx.env, idleTimeout: `${idleMs}ms` });
       if (flags.json) ctx.output.json({ running: true, started, status });
       else ctx.output.out(`${started ? 'started' : 'already running:'} ${describe(status)}`);
     });
@@ -40,10 +49,10 @@ export const registerLintServer: CommandModule = (program, ctx) => {
     .option('--json', 'print the status as JSON')
     .action(async (flags: RepoFlags) => {
       const { lintServerStatus } = await import('../../lint/server-client.js');
-      const repoDir = resolve(ctx.cwd, flags.repo);
-      const status = await lintServerStatus(repoDir, ctx.env);
+      const dir = repoFolder(ctx, flags.repo);
+      const status = await lintServerStatus(dir, ctx.env);
       if (flags.json) ctx.output.json(status ? { running: true, status } : { running: false });
-      else ctx.output.out(status ? describe(status) : `no lint server runs for ${repoDir}`);
+      else ctx.output.out(status ? describe(status) : `no lint server runs for ${dir}`);
     });
   cmd
     .command('stop')
@@ -52,10 +61,10 @@ export const registerLintServer: CommandModule = (program, ctx) => {
     .option('--json', 'print whether one was stopped as JSON')
     .action(async (flags: RepoFlags) => {
       const { stopLintServer } = await import('../../lint/server-client.js');
-      const repoDir = resolve(ctx.cwd, flags.repo);
-      const stopped = await stopLintServer(repoDir, ctx.env);
+      const dir = repoFolder(ctx, flags.repo);
+      const stopped = await stopLintServer(dir, ctx.env);
       if (flags.json) ctx.output.json({ stopped });
-      else ctx.output.out(stopped ? `stopped the lint server for ${repoDir}` : `no lint server runs for ${repoDir}`);
+      else ctx.output.out(stopped ? `stopped the lint server for ${dir}` : `no lint server runs for ${dir}`);
     });
 };
 

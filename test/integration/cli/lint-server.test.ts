@@ -96,11 +96,16 @@ describe('shardship lint-server', () => {
     expect((await status(auto.dir)).status).toMatchObject({ served: 1 });
   });
 
-  it('rejects a bad --idle-timeout with exit 2 and the fix', async () => {
+  it('rejects a bad --idle-timeout or --repo with exit 2 and the fix', async () => {
     const r = repoWithNewVar();
     const bad = await cli(r.dir, ['lint-server', 'start', '--idle-timeout', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--idle-timeout soon: write a duration like 500ms, 30s, 5m');
     expect(await status(r.dir)).toEqual({ running: false });
+    for (const sub of ['start', 'status', 'stop']) {
+      const missing = await cli(r.dir, ['lint-server', sub, '--repo', 'no-such-dir']);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('--repo no-such-dir: no such folder');
+    }
   });
 });
