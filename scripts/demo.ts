@@ -124,11 +124,31 @@ async function gateStage(repo: string, report: PipelineReport): Promise<DemoStag
   writeFileSync(join(repo, 'src', 'repay.ts'), 'export function remaining(totalCents: number, paidCents: number): number {\n  return Math.max(0, totalCents - paidCents);\n}\n');
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'feat(loan): compute the remaining balance of a loan');
+  const started = Date.now();
   const good = await shardship(['gate', '--from', 'HEAD~1', '--to', 'HEAD'], { cwd: repo });
+  const inProcessMs = Date.now() - started;
   runs.push(good);
   expectCode('gate (good commit)', good, 0);
-  console.log(pc.green('  passed'));
-  return { name: 'gate', ok: true, detail: 'bad commit rejected (exit 1), good commit passed (exit 0)', runs };
+  console.log(pc.green(`  passed (${inProcessMs} ms, ESLint loaded in the gate's own process)`));
+
+  // What local hooks reuse: ESLint and the repo's config kept loaded between runs.
+  runs.push(await shardship(['lint-server', 'start'], { cwd: repo }));
+  running.push({ stop: async () => void (await shardship(['lint-server', 'stop'], { cwd: repo, quiet: true })) });
+  const servedStart = Date.now();
+  const served = await shardship(['gate', '--from', 'HEAD~1', '--to', 'HEAD'], { cwd: repo });
+  const servedMs = Date.now() - servedStart;
+  runs.push(served);
+  expectCode('gate (good commit, lint server)', served, 0);
+  const status = await shardship(['lint-server', 'status', '--json'], { cwd: repo, quiet: true });
+  if ((JSON.parse(status.stdout) as { status?: { served: number } }).status?.served !== 1) throw new Error('gate: the lint server did not answer the gate run');
+  console.log(pc.green(`  passed again through the lint server (${servedMs} ms)`));
+  runs.push(await shardship(['lint-server', 'stop'], { cwd: repo }));
+  return {
+    name: 'gate',
+    ok: true,
+    detail: `bad commit rejected (exit 1), good commit passed (exit 0) in ${inProcessMs} ms, ${servedMs} ms with the lint server`,
+    runs,
+  };
 }
 
 /** Services the demo started, stopped at the end whatever happens. */
