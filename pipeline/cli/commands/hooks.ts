@@ -15,7 +15,10 @@ export const registerHooks: CommandModule = (program, ctx) => {
       const repo = new GitRepo(resolve(ctx.cwd, opts.repo), ctx.env);
       const installed = await installClientHooks(repo, { force: Boolean(opts.force) });
       if (opts.json) ctx.output.json({ installed });
-      else for (const h of installed) ctx.output.out(`${h.replaced ? 'replaced' : 'installed'} ${h.name} hook: ${h.path}`);
+      else {
+        for (const h of installed) ctx.output.out(`${h.replaced ? 'replaced' : 'installed'} ${h.name} hook: ${h.path}`);
+        ctx.output.out('tip: `shardship lint-server start` keeps ESLint loaded between hook runs (or set gate.rules.code/eslint.options.server: auto)');
+      }
     });
   hooks
     .command('pre-receive')

@@ -21,6 +21,7 @@ describe('shardship hooks', () => {
     try {
       const res = await cli(r.dir, ['hooks', 'install']);
       expect(res.code).toBe(0);
+      expect(res.out).toMatch(/^tip: `shardship lint-server start` keeps ESLint loaded/m);
       for (const name of ['commit-msg', 'pre-commit']) {
         const path = join(r.dir, '.git', 'hooks', name);
         expect(statSync(path).mode & 0o111).not.toBe(0);
