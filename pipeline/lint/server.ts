@@ -104,11 +104,14 @@ export async function startLintServer(opts: LintServerOptions): Promise<LintServ
     if (req.version !== version) return declined(`this lint server runs shardship ${version}, the gate ${req.version}`, true);
     if ((await realpath(req.repoDir).catch(() => req.repoDir)) !== repoDir) return declined(`this lint server is for ${repoDir}`);
     if (!(await unchangedSince(repoDir, startState))) return declined('the ESLint config or the dependencies changed since the lint server started', true);
+    const typedReason = 'typed linting reads files the request does not carry';
+    // With no config of its own the repo gets shardship's default, typed when asked: no need to load it to know.
+    if (req.typed && !(await linterFor(false)).configFile) return declined(typedReason);
     const linter = await linterFor(req.typed);
     if (linter.configKind === 'eslintrc') return declined('legacy eslintrc configs cascade through folders the server does not watch');
     const started = Date.now();
     const typeAware = await linter.typeAware(req.targets.map((t) => t.path)).catch(() => false); // a broken config: lint() reports it
-    if (typeAware) return declined('typed linting reads files the request does not carry');
+    if (typeAware) return declined(typedReason);
     const answer = await lintAnswer(linter, req.targets);
     if (answer.kind === 'reports') status.served++;
     log(`${answer.kind === 'reports' ? 'linted' : answer.kind} ${req.targets.length} file(s) in ${Date.now() - started} ms`);

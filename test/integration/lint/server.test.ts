@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +134,35 @@ describe('lint server', () => {
     const served = await lintWithServer({ repoDir: typed.dir, typed: true, targets, server: 'use' });
     expect(served.flatMap((x) => x.messages.map((m) => m.ruleId))).toContain('@typescript-eslint/no-floating-promises');
     expect(await status(typed)).toMatchObject({ served: 0, declined: 1 });
+
+    // The repo's own flat config asks for type information on .ts files only: .js is served, .ts declined.
+    const own = newRepo();
+    mkdirSync(join(own.dir, 'node_modules'));
+    symlinkSync(join(packageRoot(), 'node_modules', 'typescript-eslint'), join(own.dir, 'node_modules', 'typescript-eslint'));
+    own.write({
+      '.gitignore': 'node_modules/\n',
+      'package.json': '{ "type": "module" }\n',
+      'tsconfig.json': '{ "compilerOptions": { "strict": true, "allowJs": false }, "include": ["src"] }\n',
+      'eslint.config.js': [
+        "import tseslint from 'typescript-eslint';",
+        'export default [',
+        "  { files: ['**/*.js'], rules: { 'no-var': 'error' } },",
+        "  ...tseslint.configs.recommendedTypeChecked.map((c) => ({ ...c, files: ['**/*.ts'] })),",
+        "  { files: ['**/*.ts'], languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },",
+        '];',
+        '',
+      ].join('\n'),
+      'src/a.ts': 'export async function f(): Promise<number> { return 1; }\nf();\n',
+      'src/b.js': 'var b = 1;\nexport { b };\n',
+    });
+    own.commit('feat: a');
+    await serve(own);
+    const ts = await lintWithServer({ repoDir: own.dir, typed: false, targets: [{ path: 'src/a.ts' }], server: 'use' });
+    expect(ts.flatMap((x) => x.messages.map((m) => m.ruleId))).toContain('@typescript-eslint/no-floating-promises');
+    expect(await status(own)).toMatchObject({ served: 0, declined: 1 });
+    const js = await lintWithServer({ repoDir: own.dir, typed: false, targets: [{ path: 'src/b.js' }], server: 'use' });
+    expect(js.flatMap((x) => x.messages.map((m) => m.ruleId))).toEqual(['no-var']);
+    expect(await status(own)).toMatchObject({ served: 1, declined: 1 });
 
     const legacy = newRepo();
     legacy.write({ '.eslintrc.json': '{ "root": true, "rules": { "no-var": "error" } }\n', 'src/a.js': 'var a = 1;\n' });
