@@ -11,7 +11,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { UsageError } from '../core/errors.js';
 import { shardshipVersion } from '../core/package-root.js';
 import { configState, unchangedSince } from './config-state.js';
-import { createCodeLinter, type CodeLinter } from './eslint.js';
+import { createCodeLinter } from './eslint.js';
 import { askLintServer } from './server-client.js';
 import { ensurePrivateDir, lintAnswer, LintServerRequest, type LintServerPaths, type LintServerResponse, type LintServerStatus } from './server-protocol.js';
 
@@ -46,15 +46,9 @@ export async function startLintServer(opts: LintServerOptions): Promise<LintServ
 
   const version = shardshipVersion();
   const startState = await configState(repoDir);
-  const linters = new Map<boolean, Promise<CodeLinter>>();
-  const linterFor = (typed: boolean): Promise<CodeLinter> => {
-    let linter = linters.get(typed);
-    if (!linter) {
-      linter = createCodeLinter({ repoDir, typed });
-      linters.set(typed, linter);
-    }
-    return linter;
-  };
+  // `typed` only picks between shardship's default configs; a repo's own config ignores it, and
+  // the typed default is declined anyway. So one untyped linter answers every request.
+  const loading = createCodeLinter({ repoDir, typed: false });
   const status: LintServerStatus = {
     pid: process.pid,
     version,
@@ -67,7 +61,7 @@ export async function startLintServer(opts: LintServerOptions): Promise<LintServ
     declined: 0,
     openConnections: 0,
   };
-  const warmUp = linterFor(false)
+  const warmUp = loading
     .then(async (linter) => {
       await linter.prepare();
       if (linter.configFile) status.configFile = linter.configFile;
@@ -105,9 +99,8 @@ export async function startLintServer(opts: LintServerOptions): Promise<LintServ
     if ((await realpath(req.repoDir).catch(() => req.repoDir)) !== repoDir) return declined(`this lint server is for ${repoDir}`);
     if (!(await unchangedSince(repoDir, startState))) return declined('the ESLint config or the dependencies changed since the lint server started', true);
     const typedReason = 'typed linting reads files the request does not carry';
-    // With no config of its own the repo gets shardship's default, typed when asked: no need to load it to know.
-    if (req.typed && !(await linterFor(false)).configFile) return declined(typedReason);
-    const linter = await linterFor(req.typed);
+    const linter = await loading;
+    if (req.typed && !linter.configFile) return declined(typedReason);
     if (linter.configKind === 'eslintrc') return declined('legacy eslintrc configs cascade through folders the server does not watch');
     const started = Date.now();
     const typeAware = await linter.typeAware(req.targets.map((t) => t.path)).catch(() => false); // a broken config: lint() reports it
