@@ -1,6 +1,5 @@
-// What a loaded ESLint config depends on in the repo, as one comparable string: a process that
-// loaded the config earlier (the lint server, a linter prepared while git ran) checks it before
-// trusting what it loaded.
+// What a loaded ESLint config depends on in the repo, as one comparable string: the lint server,
+// which loaded the config when it started, checks it before trusting what it loaded.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configSources } from './committed-config.js';
