@@ -1,9 +1,15 @@
-// Canary releases end to end on the kube simulator, with analysis by a real Prometheus.
+// Canary releases end to end on the real control plane (test/support/cluster), with analysis
+// by a real Prometheus scraping the traffic generator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortRelease, pauseRelease, promoteRelease, releaseHistory, releaseStatus, resumeRelease, retryRelease, startRelease } from '../../../pipeline/release/index.js';
 import { ForbiddenError } from '../../../pipeline/kube/types.js';
 import { ServiceError, UsageError } from '../../../pipeline/core/errors.js';
-import { NS, baseOptions, generationOf, getObj, releaseConfig, shares, simOf, simOnly, startHarness, type DeploymentShape, type Harness, img } from './harness.js';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { connectCluster } from '../../../pipeline/kube/client.js';
+import { ANNOTATION } from '../../support/cluster/traffic.js';
+import { serviceAccountKubeconfig, type PolicyRule } from '../../support/cluster/rbac.js';
+import { NS, baseOptions, bedOf, bedOnly, generationOf, getObj, releaseConfig, shares, startHarness, type DeploymentShape, type Harness, img } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -43,16 +49,16 @@ describe('canary on istio', () => {
     expect(history.history!.find((e) => e.action === 'promote')).toMatchObject({ who: 'e2e-tester', runId: '4242', revision: 2 });
   });
 
-  simOnly('aborts by itself when Prometheus shows a high error rate: stable back to 100% in one write, exit 1', async () => {
+  it('aborts by itself when Prometheus shows a high error rate: stable back to 100% in one write, exit 1', async () => {
     const config = releaseConfig(
       { bad: istioCanary([{ setWeight: 50 }, { pause: { duration: '4s' } }, { analysis: { templates: ['error-rate'] } }, { setWeight: 100 }]) },
       h.promUrl,
     );
     const opts = baseOptions(h, config, 'bad', { analysisIntervalMs: 1000 });
-    simOf(h).setTraffic({ namespace: NS, host: 'bad', rps: 200 });
+    h.traffic.set({ namespace: NS, host: 'bad', rps: 200 });
     await startRelease({ ...opts, image: img('registry.local/bad:1') });
     const gen = await generationOf(h, 'networking.istio.io/v1', 'VirtualService', 'bad');
-    const r = await startRelease({ ...opts, image: img('registry.local/bad:2'), podAnnotations: { 'sim.shardship.dev/error-rate': '0.3' } });
+    const r = await startRelease({ ...opts, image: img('registry.local/bad:2'), podAnnotations: { [ANNOTATION.errorRate]: '0.3' } });
     expect(r).toMatchObject({ phase: 'Aborted', exitCode: 1 });
     const failed = r.analysis.find((a) => a.outcome === 'Failed')!;
     expect(failed.template).toBe('error-rate');
@@ -66,15 +72,15 @@ describe('canary on istio', () => {
     expect(r.message).toMatch(/aborted: analysis error-rate failed/);
   });
 
-  simOnly('after an irreversible step a failed analysis freezes the release instead of reverting', async () => {
+  it('after an irreversible step a failed analysis freezes the release instead of reverting', async () => {
     const config = releaseConfig(
       { contract: istioCanary([{ setWeight: 25, irreversible: true }, { pause: { duration: '4s' } }, { analysis: { templates: ['error-rate'] } }]) },
       h.promUrl,
     );
     const opts = baseOptions(h, config, 'contract', { analysisIntervalMs: 1000 });
-    simOf(h).setTraffic({ namespace: NS, host: 'contract', rps: 200 });
+    h.traffic.set({ namespace: NS, host: 'contract', rps: 200 });
     await startRelease({ ...opts, image: img('contract:1') });
-    const r = await startRelease({ ...opts, image: img('contract:2'), podAnnotations: { 'sim.shardship.dev/error-rate': '0.5' } });
+    const r = await startRelease({ ...opts, image: img('contract:2'), podAnnotations: { [ANNOTATION.errorRate]: '0.5' } });
     expect(r).toMatchObject({ phase: 'Frozen', exitCode: 1 });
     expect(r.message).toMatch(/not reverting because an irreversible step already ran/);
     expect((await shares(h, 'contract'))['contract-canary']).toBeCloseTo(0.25, 2);
@@ -142,61 +148,81 @@ describe('the Prometheus adapter against the real Prometheus', () => {
     const prom = prometheusSource(h.promUrl!);
     expect(await prom.query('scalar(vector(2))')).toEqual({ value: 2, series: 1 });
     expect(await prom.query('vector(0.25)')).toEqual({ value: 0.25, series: 1 });
-    expect(await prom.query('shardship_sim_requests_total{deployment="does-not-exist"}')).toEqual({ value: undefined, series: 0 });
+    expect(await prom.query('istio_requests_total{destination_workload="does-not-exist"}')).toEqual({ value: undefined, series: 0 });
     await expect(prom.query('sum(rate(x[1m]')).rejects.toThrow(/^prometheus: query failed \(bad_data\)/);
     await expect(prometheusSource('http://127.0.0.1:1').query('up')).rejects.toThrow(ServiceError);
   });
 });
 
 describe('API errors', () => {
-  simOnly('403 names the verb and resource that is missing', async () => {
+  it('403 from real RBAC names the verb and resource that is missing', async () => {
     const config = releaseConfig({ locked: istioCanary([{ setWeight: 10 }]) });
     const opts = baseOptions(h, config, 'locked');
     await startRelease({ ...opts, image: img('l:1') });
-    simOf(h).faults.forbid({ verb: 'patch', resource: 'virtualservices.networking.istio.io' });
-    try {
-      const e = await startRelease({ ...opts, image: img('l:2') }).then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      expect(e).toBeInstanceOf(ForbiddenError);
-      expect((e as Error).message).toBe('kubernetes: forbidden: cannot patch virtualservices.networking.istio.io in namespace "shop"');
-      expect((e as ForbiddenError).hint).toMatch(/grant the role verb "patch" on resource "virtualservices.networking.istio.io"/);
-    } finally {
-      simOf(h).faults.clear();
-    }
+    // The shipped least-privilege Role, less one verb: patch on VirtualServices.
+    const role = parseAllDocuments(readFileSync('deploy-templates/watch/rbac.yaml', 'utf8'))
+      .map((d) => d.toJSON() as { kind: string; rules?: PolicyRule[] })
+      .find((d) => d.kind === 'Role')!;
+    const rules = role.rules!.flatMap((r): PolicyRule[] =>
+      r.resources.includes('virtualservices')
+        ? [{ ...r, resources: ['virtualservices'], verbs: r.verbs.filter((v) => v !== 'patch') }, { ...r, resources: r.resources.filter((x) => x !== 'virtualservices') }]
+        : [r],
+    );
+    const kubeconfigPath = await serviceAccountKubeconfig(h.plane ?? bedOf(h).plane, { namespace: NS, name: 'no-vs-patch', rules, dir: h.dir });
+    const limited = { ...opts, cluster: connectCluster({ kubeconfigPath, backoffMs: 50 }) };
+    const e = await startRelease({ ...limited, image: img('l:2') }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(ForbiddenError);
+    expect((e as Error).message).toBe(`kubernetes: forbidden: cannot patch virtualservices.networking.istio.io in namespace "${NS}"`);
+    expect((e as ForbiddenError).hint).toMatch(/grant the role verb "patch" on resource "virtualservices.networking.istio.io"/);
     // The state was left consistent: the release is still there, and a run with the right rights finishes it.
     const status = await releaseStatus(opts);
     expect(status).toMatchObject({ phase: 'Progressing', confirmedWeight: 0 });
     expect(await resumeRelease(opts)).toMatchObject({ phase: 'Completed' });
   });
 
-  simOnly('500s are retried with backoff; a lasting outage fails cleanly with the state intact', async () => {
+  bedOnly('500s from the API server are retried with backoff; a lasting outage fails cleanly with the state intact', async () => {
+    const { proxy } = bedOf(h);
     const config = releaseConfig({ flaky: istioCanary([{ setWeight: 20 }, { pause: {} }]) });
     const opts = baseOptions(h, config, 'flaky');
     await startRelease({ ...opts, image: img('f:1') });
-    simOf(h).faults.apiError({ status: 500, count: 3, verb: 'patch', pathIncludes: '/virtualservices/flaky' });
+    proxy.apiError({ status: 500, count: 3, verb: 'patch', pathIncludes: '/virtualservices/flaky' });
     expect(await startRelease({ ...opts, image: img('f:2') })).toMatchObject({ phase: 'Paused', confirmedWeight: 20 });
-    simOf(h).faults.clear();
-    simOf(h).faults.apiError({ status: 503, count: 50, pathIncludes: '/virtualservices/flaky' });
+    expect(proxy.requests().filter((r) => r.status === 500 && r.path.includes('/virtualservices/flaky'))).toHaveLength(3);
+    proxy.clear();
+    proxy.apiError({ status: 503, count: 50, pathIncludes: '/virtualservices/flaky' });
     try {
       await expect(abortRelease(opts)).rejects.toThrow(ServiceError);
       await expect(abortRelease(opts)).rejects.toThrow(/API server error 503 after 5 attempts/);
     } finally {
-      simOf(h).faults.clear();
+      proxy.clear();
     }
     expect(await abortRelease(opts)).toMatchObject({ phase: 'Aborted' });
     expect(await shares(h, 'flaky')).toEqual({ 'flaky-stable': 1 });
   });
 
-  simOnly('409 storms on the state are re-read and re-planned', async () => {
-    const config = releaseConfig({ storm: istioCanary([{ setWeight: 40 }]) });
+  bedOnly('409s from a real concurrent writer of the state are re-read and re-planned', async () => {
+    const { proxy } = bedOf(h);
+    const config = releaseConfig({ storm: istioCanary([{ setWeight: 40 }, { pause: { duration: '1s' } }, { setWeight: 80 }, { pause: { duration: '1s' } }]) });
     const opts = baseOptions(h, config, 'storm');
     await startRelease({ ...opts, image: img('s:1') });
-    const rStart = startRelease({ ...opts, image: img('s:2') });
-    simOf(h).faults.conflicts(4, '/configmaps/shardship-release-storm');
-    const r = await rStart;
-    simOf(h).faults.clear();
+    proxy.reset();
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: NS, name: 'shardship-release-storm' };
+    let done = false;
+    let writes = 0;
+    // Another writer touches the state ConfigMap as fast as it can while the release runs.
+    const writer = (async () => {
+      while (!done) {
+        await h.observer.patch(ref, { metadata: { annotations: { 'e2e.shardship.dev/touch': String(writes++) } } }, 'merge').catch(() => undefined);
+      }
+    })();
+    const r = await startRelease({ ...opts, image: img('s:2') }).finally(() => (done = true));
+    await writer;
     expect(r).toMatchObject({ phase: 'Completed', image: img('s:2') });
+    expect(writes).toBeGreaterThan(5);
+    const conflicts = proxy.requests().filter((x) => x.status === 409 && x.path.includes('/configmaps/shardship-release-storm'));
+    expect(conflicts.length, 'the concurrent writer really caused conflicts').toBeGreaterThan(0);
   });
 });

@@ -1,38 +1,45 @@
 // Shared set-up for release e2e tests. Two targets:
-// - the kube simulator (default): started in-process, with a real Prometheus scraping its
-//   simulated traffic counters;
-// - a real cluster (opt-in): SHARDSHIP_E2E_CLUSTER=1 and KUBECONFIG set. The namespace is
-//   SHARDSHIP_E2E_NAMESPACE (used as is) or a fresh `shardship-e2e-<random>` created and
-//   deleted here; Prometheus is SHARDSHIP_E2E_PROMETHEUS_URL (else a local one with no targets).
-// Tests observe the cluster only through the API (routing objects, the release reports), so
-// the same scenarios run on both; the few that need the simulator's fault knobs use `simOnly`.
+// - the test bed (default, and CI): the real Kubernetes control plane built from Go modules
+//   (test/support/cluster: etcd, kube-apiserver with RBAC, controller-manager, scheduler,
+//   KWOK nodes), shared by the whole run; each test file works in its own fresh namespace.
+//   The releases' client goes through a fault-injecting proxy (API 5xx, request counts),
+//   and a traffic generator reads the real routing objects and exports per-version request
+//   counters that a real Prometheus scrapes;
+// - any other cluster (opt-in): SHARDSHIP_E2E_CLUSTER=1 and KUBECONFIG set. The namespace is
+//   SHARDSHIP_E2E_NAMESPACE (used as is) or a fresh `shardship-e2e-<random>`; Prometheus is
+//   SHARDSHIP_E2E_PROMETHEUS_URL (else a local one scraping the traffic generator). The few
+//   scenarios that need KWOK's pod faults or the proxy are `bedOnly`.
+// Tests observe the cluster only through the API (routing objects, the release reports).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { it } from 'vitest';
 import { stringify } from 'yaml';
-import type { KubeSim } from '../../support/kube-sim/index.js';
 import type { RunningPrometheus } from '../../support/prometheus.js';
-import { ensureBinary, removeDir, tempDir } from '../../support/service.js';
+import { removeDir, tempDir } from '../../support/service.js';
+import { sharedControlPlane, type ControlPlane } from '../../support/cluster/control-plane.js';
+import { startFaultProxy, type FaultProxy } from '../../support/cluster/fault-proxy.js';
+import { readRoutingObjects, startTraffic, type TrafficGenerator } from '../../support/cluster/traffic.js';
 import { connectCluster } from '../../../pipeline/kube/client.js';
 import { trafficShares, type RoutingObjects } from '../../../pipeline/kube/shares.js';
 import { ReleaseConfig } from '../../../pipeline/config/release.js';
 import { prometheusSource } from '../../../pipeline/prometheus/client.js';
 import type { ReleaseOptions } from '../../../pipeline/release/index.js';
-import { NotFoundError, type Cluster, type KubeObject } from '../../../pipeline/kube/types.js';
+import type { Cluster, KubeObject } from '../../../pipeline/kube/types.js';
 
-/** Run against the cluster named by KUBECONFIG instead of the simulator. */
+/** Run against the cluster named by KUBECONFIG instead of the test bed. */
 export const onCluster = process.env.SHARDSHIP_E2E_CLUSTER === '1';
 if (onCluster && !process.env.KUBECONFIG) throw new Error('SHARDSHIP_E2E_CLUSTER=1 needs KUBECONFIG pointing at the cluster to test against');
 
-export const NS = onCluster ? process.env.SHARDSHIP_E2E_NAMESPACE || `shardship-e2e-${randomBytes(4).toString('hex')}` : 'shop';
+export const NS = (onCluster && process.env.SHARDSHIP_E2E_NAMESPACE) || `shardship-e2e-${randomBytes(4).toString('hex')}`;
 
 /**
- * The image a test names, as the cluster gets it. On the simulator: unchanged. On a real
- * cluster with SHARDSHIP_E2E_IMAGE=repo@sha256:... (an image that serves the template's
- * readiness probe): `repo:<name-from-ref>@sha256:...`: every version pulls the same image by
- * digest, yet each release still gets a distinct reference, as shardship requires.
+ * The image a test names, as the cluster gets it. On the test bed (KWOK runs no
+ * containers): unchanged. On a real cluster with SHARDSHIP_E2E_IMAGE=repo@sha256:... (an
+ * image that serves the template's readiness probe): `repo:<name-from-ref>@sha256:...`:
+ * every version pulls the same image by digest, yet each release still gets a distinct
+ * reference, as shardship requires.
  */
 export function img(ref: string): string {
   const base = process.env.SHARDSHIP_E2E_IMAGE;
@@ -43,8 +50,8 @@ export function img(ref: string): string {
   return `${repo}:${ref.replace(/^.*\//, '').replace(/[^\w.-]/g, '-')}@${m[2]!}`;
 }
 
-/** A scenario that needs the simulator's fault injection or traffic: skipped on a real cluster (never in CI). */
-export const simOnly = it.skipIf(onCluster);
+/** A scenario that needs the test bed's KWOK pod faults or its fault proxy: skipped on another cluster (never in CI). */
+export const bedOnly = it.skipIf(onCluster);
 
 /** The fields tests read back from objects. */
 export interface DeploymentShape {
@@ -58,104 +65,87 @@ export interface VirtualServiceShape {
 }
 
 export interface Harness {
-  mode: 'sim' | 'cluster';
-  /** The in-process simulator; undefined on a cluster (use `simOf` in simOnly tests). */
-  sim: KubeSim | undefined;
+  mode: 'testbed' | 'cluster';
+  /** The test bed's control plane; undefined on another cluster (use `bedOf` in bedOnly tests). */
+  plane: ControlPlane | undefined;
+  /** The fault proxy the releases' client goes through (test bed only). */
+  proxy: FaultProxy | undefined;
+  traffic: TrafficGenerator;
   prom: RunningPrometheus | undefined;
   /** Prometheus base URL, when the harness has one. */
   promUrl: string | undefined;
+  /** The kubeconfig the releases use (through the fault proxy on the test bed). */
   kubeconfigPath: string;
+  /** Admin kubeconfig straight to the API server, for the tests' own reads and kubectl. */
+  observerKubeconfigPath: string;
+  kubectlPath: string;
   /** The client the releases use: its counters are the release reports' `api`. */
   cluster: Cluster;
   /** A second client for the tests' own reads, so they never show in the releases' counters. */
   observer: Cluster;
   dir: string;
+  /** kubectl against the cluster as admin; throws on a non-zero exit. */
+  kubectl(args: string[], input?: string): string;
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { prometheus?: boolean; readyDelayMs?: number } = {}): Promise<Harness> {
-  return onCluster ? startOnCluster(opts) : startOnSim(opts);
-}
-
-async function startOnSim(opts: { prometheus?: boolean; readyDelayMs?: number }): Promise<Harness> {
-  // Imported here so that a cluster run never loads the simulator.
-  const { startKubeSim } = await import('../../support/kube-sim/index.js');
-  const sim = await startKubeSim({ readyDelayMs: opts.readyDelayMs ?? 150, namespaces: [NS] });
-  let prom: RunningPrometheus | undefined;
-  try {
-    if (opts.prometheus) {
-      const { startPrometheus } = await import('../../support/prometheus.js');
-      prom = await startPrometheus({ targets: [sim.metricsUrl], scrapeIntervalSeconds: 1 });
-      await prom.waitForTargets();
-    }
-  } catch (e) {
-    await sim.stop();
-    throw e;
-  }
+export async function startHarness(opts: { prometheus?: boolean } = {}): Promise<Harness> {
   const dir = tempDir('release-e2e');
-  return {
-    mode: 'sim',
-    sim,
-    prom,
-    promUrl: prom?.url,
-    kubeconfigPath: sim.kubeconfigPath,
-    cluster: connectCluster({ kubeconfigPath: sim.kubeconfigPath, backoffMs: 20 }),
-    observer: connectCluster({ kubeconfigPath: sim.kubeconfigPath, backoffMs: 20 }),
-    dir,
-    stop: async () => {
-      await prom?.stop();
-      await sim.stop();
-      removeDir(dir);
-    },
-  };
-}
-
-async function startOnCluster(opts: { prometheus?: boolean }): Promise<Harness> {
-  const kubeconfigPath = process.env.KUBECONFIG!;
+  const plane = onCluster ? undefined : await sharedControlPlane();
+  const observerKubeconfigPath = plane ? plane.kubeconfigPath : process.env.KUBECONFIG!;
+  const kubectlPath = plane ? plane.kubectlPath : 'kubectl';
+  const kubectl = (args: string[], input?: string) =>
+    execFileSync(kubectlPath, ['--kubeconfig', observerKubeconfigPath, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   // kubectl, a client nobody here wrote, manages the namespace (a cluster-scoped object the release engine never touches).
-  const kubectl = ensureBinary('kubectl', ['kubectl']);
-  const ownNamespace = !process.env.SHARDSHIP_E2E_NAMESPACE;
-  if (ownNamespace) {
-    const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'app.kubernetes.io/managed-by': 'shardship-e2e' } } });
-    execFileSync(kubectl, ['--kubeconfig', kubeconfigPath, 'create', '-f', '-'], { input: manifest, stdio: ['pipe', 'pipe', 'pipe'] });
-  }
+  const ownNamespace = !(onCluster && process.env.SHARDSHIP_E2E_NAMESPACE);
+  if (ownNamespace) kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'app.kubernetes.io/managed-by': 'shardship-e2e' } } }));
+  const proxy = plane ? await startFaultProxy(plane, dir) : undefined;
+  const traffic = await startTraffic({ kubeconfigPath: observerKubeconfigPath });
   let prom: RunningPrometheus | undefined;
-  let promUrl = process.env.SHARDSHIP_E2E_PROMETHEUS_URL;
+  let promUrl = onCluster ? process.env.SHARDSHIP_E2E_PROMETHEUS_URL : undefined;
   if (opts.prometheus && !promUrl) {
     const { startPrometheus } = await import('../../support/prometheus.js');
-    prom = await startPrometheus({ targets: [] });
+    prom = await startPrometheus({ targets: [traffic.metricsUrl], scrapeIntervalSeconds: 1 });
+    await prom.waitForTargets();
     promUrl = prom.url;
   }
-  process.stderr.write(`shardship-e2e: mode=cluster namespace=${NS} kubeconfig=${kubeconfigPath}\n`);
-  const dir = tempDir('release-e2e');
+  process.stderr.write(`shardship-e2e: mode=${plane ? 'testbed' : 'cluster'} namespace=${NS} kubeconfig=${observerKubeconfigPath}\n`);
+  const kubeconfigPath = proxy ? proxy.kubeconfigPath : observerKubeconfigPath;
   return {
-    mode: 'cluster',
-    sim: undefined,
+    mode: plane ? 'testbed' : 'cluster',
+    plane,
+    proxy,
+    traffic,
     prom,
     promUrl,
     kubeconfigPath,
+    observerKubeconfigPath,
+    kubectlPath,
     cluster: connectCluster({ kubeconfigPath, backoffMs: 50 }),
-    observer: connectCluster({ kubeconfigPath, backoffMs: 50 }),
+    observer: connectCluster({ kubeconfigPath: observerKubeconfigPath, backoffMs: 50 }),
     dir,
+    kubectl,
     stop: async () => {
       await prom?.stop();
-      if (ownNamespace) execFileSync(kubectl, ['--kubeconfig', kubeconfigPath, 'delete', 'namespace', NS, '--wait=false'], { stdio: 'pipe' });
+      await traffic.stop();
+      await proxy?.stop();
+      if (ownNamespace) kubectl(['delete', 'namespace', NS, '--wait=false']);
       removeDir(dir);
     },
   };
 }
 
-/** The simulator, for simOnly scenarios. */
-export function simOf(h: Harness): KubeSim {
-  if (!h.sim) throw new Error('this scenario needs the kube simulator: mark it simOnly');
-  return h.sim;
+/** The test bed's control plane and fault proxy, for bedOnly scenarios. */
+export function bedOf(h: Harness): { plane: ControlPlane; proxy: FaultProxy } {
+  if (!h.plane || !h.proxy) throw new Error('this scenario needs the test bed: mark it bedOnly');
+  return { plane: h.plane, proxy: h.proxy };
 }
 
-/** The error ratio of the new version, from the simulator's counters, in real PromQL
+/** The error ratio of the new version, from the traffic generator's counters (Istio's metric names), in real PromQL
  * (`or vector(0)`: with no 5xx at all the numerator has no series, which is not "no data"). */
 export const ERROR_RATE =
-  '(sum(rate(shardship_sim_requests_total{namespace="${namespace}",deployment="${canary}",code="500"}[4s])) or vector(0)) / sum(rate(shardship_sim_requests_total{namespace="${namespace}",deployment="${canary}"}[4s]))';
-export const SAMPLES = 'sum(increase(shardship_sim_requests_total{namespace="${namespace}",deployment="${canary}"}[4s]))';
+  '(sum(rate(istio_requests_total{destination_workload_namespace="${namespace}",destination_workload="${canary}",response_code=~"5.."}[4s])) or vector(0)) / sum(rate(istio_requests_total{destination_workload_namespace="${namespace}",destination_workload="${canary}"}[4s]))';
+export const SAMPLES = 'sum(increase(istio_requests_total{destination_workload_namespace="${namespace}",destination_workload="${canary}"}[4s]))';
 
 export function releaseConfig(apps: Record<string, unknown>, promUrl?: string): ReleaseConfig {
   return ReleaseConfig.parse({
@@ -208,36 +198,11 @@ export async function generationOf(h: Harness, apiVersion: string, kind: string,
   return (await getObj(h, apiVersion, kind, name)).metadata.generation ?? 0;
 }
 
-async function listOrEmpty(c: Cluster, apiVersion: string, kind: string): Promise<KubeObject[]> {
-  try {
-    return await c.list(apiVersion, kind, NS);
-  } catch (e) {
-    // A cluster without Istio or the Gateway API has no such resource: no routing object of that kind.
-    if (e instanceof NotFoundError) return [];
-    throw e;
-  }
-}
-
 export async function routingObjects(h: Harness): Promise<RoutingObjects> {
-  const [virtualServices, destinationRules, httpRoutes, services, deployments] = await Promise.all([
-    listOrEmpty(h.observer, 'networking.istio.io/v1', 'VirtualService'),
-    listOrEmpty(h.observer, 'networking.istio.io/v1', 'DestinationRule'),
-    listOrEmpty(h.observer, 'gateway.networking.k8s.io/v1', 'HTTPRoute'),
-    listOrEmpty(h.observer, 'v1', 'Service'),
-    listOrEmpty(h.observer, 'apps/v1', 'Deployment'),
-  ]);
-  return { virtualServices, destinationRules, httpRoutes, services, deployments };
+  return readRoutingObjects(h.observer, NS);
 }
 
 /** Share of a host's traffic each Deployment gets right now, computed from the routing objects in the cluster. */
 export async function shares(h: Harness, host: string, headers: Record<string, string> = {}): Promise<Record<string, number>> {
   return trafficShares(await routingObjects(h), { namespace: NS, host, headers });
-}
-
-/** The same, as the simulator's traffic generator routes it (sim only). */
-export function simShares(h: Harness, host: string, headers: Record<string, string> = {}): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const o of simOf(h).route({ namespace: NS, host, headers })) out[o.deployment] = (out[o.deployment] ?? 0) + o.share;
-  for (const k of Object.keys(out)) out[k] = Math.round(out[k]! * 1000) / 1000;
-  return out;
 }

@@ -1,4 +1,4 @@
-// Runner contract of the bundled release and promote actions against the kube simulator: real
+// Runner contract of the bundled release and promote actions against real control planes: real
 // push / workflow_dispatch payloads, INPUT_* variables, KUBECONFIG naming the cluster of the
 // job's environment. The bundle finds its default deploy templates (deploy-templates/app) in
 // the action checkout, which has no node_modules and no sources.
@@ -6,19 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startKubeSim, type KubeSim } from '../../support/kube-sim/index.js';
+import { kubectlRun, sharedControlPlane, startControlPlane, stopControlPlane, type ControlPlane } from '../../support/cluster/control-plane.js';
 import { removeDir, tempDir } from '../../support/service.js';
 import { startGitHubServer, type GitHubServer } from '../../support/github-server/index.js';
 import { pushPayload, runBundledAction, secretLeaks, webhookExample } from './runner-contract.js';
 import { GIT_ENV } from '../../unit/gate/git-fixture.js';
 
 const TOKEN = 'ghs_releaseContractToken0123456789';
-const NS = 'shop';
+const NS = `release-action-${process.pid}`;
 const IMAGE = 'registry.example.com/team/web';
 const D1 = `sha256:${'1a'.repeat(32)}`;
 const D2 = `sha256:${'2b'.repeat(32)}`;
-let staging: KubeSim;
-let production: KubeSim;
+let staging: ControlPlane;
+let production: ControlPlane;
+let productionDir: string;
 let server: GitHubServer;
 let repo: string;
 
@@ -40,8 +41,11 @@ release:
 `;
 
 beforeAll(async () => {
-  // One simulated cluster per environment, as each environment's job would have its own KUBECONFIG.
-  [staging, production, server] = await Promise.all([startKubeSim({ namespaces: [NS], readyDelayMs: 100 }), startKubeSim({ namespaces: [NS], readyDelayMs: 100 }), startGitHubServer()]);
+  // One cluster per environment, as each environment's job would have its own KUBECONFIG:
+  // staging is the shared test bed, production a second control plane of its own.
+  productionDir = tempDir('release-action-production');
+  [staging, production, server] = await Promise.all([sharedControlPlane(), startControlPlane(productionDir), startGitHubServer()]);
+  for (const plane of [staging, production]) await kube(plane, ['create', 'namespace', NS]);
   repo = tempDir('release-action-repo');
   git('init', '-q', '-b', 'main');
   writeFileSync(join(repo, 'shardship.yaml'), CONFIG);
@@ -49,20 +53,25 @@ beforeAll(async () => {
   git('commit', '-q', '-m', 'feat: web');
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([staging?.stop(), production?.stop(), server?.stop()]);
+  if (staging) await kube(staging, ['delete', 'namespace', NS, '--wait=false']);
+  await Promise.all([production ? stopControlPlane(production) : undefined, server?.stop()]);
+  if (productionDir) removeDir(productionDir);
   if (repo) removeDir(repo);
 });
 
-async function kubeGet<T>(sim: KubeSim, path: string): Promise<T> {
-  const res = await fetch(`${sim.url}${path}`);
-  if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
-  return (await res.json()) as T;
+async function kube(plane: ControlPlane, args: string[]): Promise<string> {
+  const r = await kubectlRun(plane, args);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+async function kubeGet<T>(plane: ControlPlane, what: string[]): Promise<T> {
+  return JSON.parse(await kube(plane, ['get', '-n', NS, '-o', 'json', ...what])) as T;
 }
 type DeploymentList = { items: { metadata: { name: string }; spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } }[] };
 type VirtualService = { spec: { http: { name: string; route: { destination: { subset?: string; host: string }; weight?: number }[] }[] } };
-const images = async (sim: KubeSim) =>
-  Object.fromEntries((await kubeGet<DeploymentList>(sim, `/apis/apps/v1/namespaces/${NS}/deployments`)).items.map((d) => [d.metadata.name, { image: d.spec.template.spec.containers[0]!.image, replicas: d.spec.replicas }]));
-const weights = async (sim: KubeSim) => (await kubeGet<VirtualService>(sim, `/apis/networking.istio.io/v1/namespaces/${NS}/virtualservices/web`)).spec.http[0]!.route.map((r) => r.weight ?? 0).sort((a, b) => a - b);
+const images = async (plane: ControlPlane) =>
+  Object.fromEntries((await kubeGet<DeploymentList>(plane, ['deployments.apps'])).items.map((d) => [d.metadata.name, { image: d.spec.template.spec.containers[0]!.image, replicas: d.spec.replicas }]));
+const weights = async (plane: ControlPlane) => (await kubeGet<VirtualService>(plane, ['virtualservices.networking.istio.io', 'web'])).spec.http[0]!.route.map((r) => r.weight ?? 0).sort((a, b) => a - b);
 
 const release = (digest: string, tag: string) => {
   const sha = git('rev-parse', 'HEAD');
@@ -77,7 +86,7 @@ const release = (digest: string, tag: string) => {
   });
 };
 
-describe('release and promote actions (bundled) against the kube simulator', () => {
+describe('release and promote actions (bundled) against real control planes', () => {
   it('release: deploys by digest with the bundled templates, then a canary pauses at 30%; promote ships the digest that passed staging', async () => {
     const first = await release(D1, '1');
     expect(first.code, first.stdout + first.stderr).toBe(0);
