@@ -5,8 +5,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ServiceError } from '../core/errors.js';
-import { ConflictError, ForbiddenError, NotFoundError, type Cluster, type ClusterStats, type KubeObject, type ObjectRef } from './types.js';
+import { ServiceError, UsageError } from '../core/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ResourceTypeMissingError, type Cluster, type ClusterStats, type KubeObject, type ObjectRef } from './types.js';
 
 interface Resource {
   plural: string;
@@ -43,6 +43,7 @@ interface Status {
   reason?: string;
   message?: string;
   code?: number;
+  details?: { name?: string; kind?: string };
 }
 
 export function connectCluster(opts: KubeClusterOptions = {}): Cluster {
@@ -51,13 +52,14 @@ export function connectCluster(opts: KubeClusterOptions = {}): Cluster {
     if (opts.kubeconfigPath) kc.loadFromFile(opts.kubeconfigPath);
     else kc.loadFromDefault();
   } catch (e) {
-    throw new ServiceError('kubernetes', `cannot load kubeconfig ${opts.kubeconfigPath ?? '(default)'}: ${(e as Error).message}`, {
+    // A kubeconfig is configuration: a missing or unreadable one is the user's to fix (exit 2).
+    throw new UsageError(`kubernetes: cannot load kubeconfig ${opts.kubeconfigPath ?? '(default)'}: ${(e as Error).message}`, {
       hint: 'set KUBECONFIG or pass --kubeconfig FILE',
       cause: e,
     });
   }
   const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new ServiceError('kubernetes', 'the kubeconfig has no current cluster', { hint: 'set current-context in the kubeconfig' });
+  if (!server) throw new UsageError('kubernetes: the kubeconfig has no current cluster', { hint: 'set current-context in the kubeconfig' });
   return new KubeCluster(kc, server.replace(/\/+$/, ''), opts);
 }
 
@@ -168,6 +170,9 @@ class KubeCluster implements Cluster {
       }
       const cause = Object.assign(new Error(st.message ?? `HTTP ${status}`), { status, body: st });
       if (status === 403) throw new ForbiddenError(verb, resource, namespace, { cause });
+      // A 404 that is no Status object ("404 page not found"): the API server has no such
+      // resource type at all, i.e. its CRD is not installed.
+      if (status === 404 && st.kind !== 'Status') throw new ResourceTypeMissingError(resource, apiVersion, { cause });
       if (status === 404) throw new NotFoundError(what, { cause });
       if (status === 409) throw new ConflictError(`${verb} ${what}: ${st.message ?? st.reason ?? 'conflict'}`, { cause });
       if (status === 401) {
