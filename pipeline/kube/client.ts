@@ -137,7 +137,8 @@ class KubeCluster implements Cluster {
   ): Promise<T> {
     const { path, resource } = this.path(apiVersion, kind, namespace, name);
     const isWrite = method !== 'GET';
-    const qs = [query, isWrite && method !== 'DELETE' ? `fieldManager=${this.fieldManager}` : ''].filter(Boolean).join('&');
+    // Strict field validation: a field the API server does not know fails the write instead of being dropped.
+    const qs = [query, isWrite && method !== 'DELETE' ? `fieldManager=${this.fieldManager}&fieldValidation=Strict` : ''].filter(Boolean).join('&');
     const url = new URL(`${this.server}${path}${qs ? `?${qs}` : ''}`);
     const what = `${kind} ${namespace}/${name ?? ''}`.replace(/\/$/, '');
     for (let attempt = 0; ; attempt++) {

@@ -40,6 +40,12 @@ describe('the Cluster adapter on a real API server', () => {
     expect(c.stats.writes).toBe(4);
   });
 
+  it('writes with strict field validation: an unknown field fails the write instead of being dropped', async () => {
+    const c = connectCluster({ kubeconfigPath: plane.kubeconfigPath });
+    await expect(c.create({ ...cm('typo'), spec: { replicas: 1 } })).rejects.toThrow(/unknown field "spec"/);
+    expect(await c.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: NS, name: 'typo' })).toBeUndefined();
+  });
+
   it('real RBAC: a ServiceAccount without a verb gets a ForbiddenError naming the verb and resource', async () => {
     const kubeconfigPath = await serviceAccountKubeconfig(plane, { namespace: NS, name: 'reader', rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }], dir });
     const c = connectCluster({ kubeconfigPath });
