@@ -2,7 +2,7 @@
 // `release watch` running as its ServiceAccount drives a release to the end (the Role is
 // enough), and without any one of its rules a release fails with a 403 naming what is missing
 // (every rule is needed).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { main } from '../../../pipeline/cli/main.js';
 import { memoryOutput } from '../../../pipeline/core/output.js';
@@ -78,7 +78,7 @@ describe('the shipped release RBAC on a real API server', () => {
         (err: unknown) => err,
       );
       if (!(e instanceof ForbiddenError)) {
-        missing.push(`${rule.resources.join(',')}: no 403 (${e ? String(e) : 'release went through'})`);
+        missing.push(`${rule.resources.join(',')}: no 403 (${e instanceof Error ? e.message : 'release went through'})`);
         continue;
       }
       expect(rule.resources.some((r) => e.resource.split('.')[0] === r), `${e.message} names one of ${rule.resources.join(',')}`).toBe(true);
