@@ -1,13 +1,11 @@
 // The ESLint adapter: the only module that imports `eslint`. It lints given files in-process
 // with the repo's own flat config, else its legacy eslintrc (ESLint 9 still runs those through
-// `loadESLint({ useFlatConfig: false })`), else shardship's default; the ESLint cache on; and
-// translates ESLint's errors once: a config that fails to load or validate -> ConfigError
-// naming the config file.
+// `loadESLint({ useFlatConfig: false })`), else shardship's default; never with ESLint's result
+// cache (see createCodeLinter); and translates ESLint's errors once: a config that fails to load
+// or validate -> ConfigError naming the config file.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, realpath } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ESLint as ESLintClass, Linter } from 'eslint';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
@@ -86,7 +84,7 @@ export interface LintMessage {
 export interface LintFileReport {
   path: string;
   messages: LintMessage[];
-  /** 'files': linted from the working tree (eligible for the ESLint cache); 'text': linted from given content. */
+  /** 'files': linted from the working tree; 'text': linted from given content. */
   source: 'files' | 'text';
 }
 
@@ -94,10 +92,6 @@ export interface CodeLinterOptions {
   repoDir: string;
   /** Use typed rules in the default config (ignored when the repo has its own config). */
   typed?: boolean;
-  /** Where the ESLint cache lives; default: node_modules/.cache/shardship/eslintcache or a temp file keyed by repo. */
-  cacheLocation?: string;
-  /** ESLint cache on (default). Off for a throwaway folder, whose paths never repeat. */
-  cache?: boolean;
 }
 
 export interface CodeLinter {
@@ -105,7 +99,6 @@ export interface CodeLinter {
   readonly configFile: string | undefined;
   /** The config's format; undefined for shardship's default (a flat config). */
   readonly configKind: EslintConfigKind | undefined;
-  readonly cacheLocation: string;
   lint(targets: LintTarget[]): Promise<LintFileReport[]>;
   /** Load the config now (a resident lint server warms up); a broken config is reported by lint(). */
   prepare(): Promise<void>;
@@ -131,23 +124,15 @@ interface EslintEngine {
   getRulesMetaForResults(results: ESLintClass.LintResult[]): ESLintClass.LintResultData['rulesMeta'];
 }
 
-/** A cache under the repo's node_modules when it has one (ignored by git, kept by CI caches), else in the temp dir. */
-export async function defaultCacheLocation(repoDir: string): Promise<string> {
-  const nodeModules = join(repoDir, 'node_modules');
-  if (existsSync(nodeModules)) return join(nodeModules, '.cache', 'shardship', 'eslintcache');
-  const key = createHash('sha1').update(await realpath(repoDir)).digest('hex').slice(0, 16);
-  return join(tmpdir(), 'shardship-eslintcache', key);
-}
-
 export async function createCodeLinter(opts: CodeLinterOptions): Promise<CodeLinter> {
   const repoDir = resolve(opts.repoDir);
   const config = await findEslintConfig(repoDir);
-  const cacheLocation = opts.cacheLocation ?? (await defaultCacheLocation(repoDir));
-  const cache = opts.cache ?? true;
-  if (cache) await mkdir(resolve(cacheLocation, '..'), { recursive: true });
   // Imported lazily so that commands which never lint do not pay for loading ESLint.
   const { ESLint, loadESLint } = await import('eslint');
-  const shared = { cwd: repoDir, cache, cacheLocation, cacheStrategy: 'content', errorOnUnmatchedPattern: false } as const;
+  // No result cache: ESLint keys an entry by the linted file alone, but rules that read other
+  // files (import/namespace, import/no-unresolved, typed rules) change their verdict when only
+  // those change, so a cached pass could let a broken commit through (issue 13).
+  const shared = { cwd: repoDir, cache: false, errorOnUnmatchedPattern: false } as const;
   let eslint: EslintEngine;
   if (config?.kind === 'eslintrc') {
     // ESLint 9 runs eslintrc only through LegacyESLint. `useEslintrc` keeps eslintrc's cascade
@@ -165,7 +150,6 @@ export async function createCodeLinter(opts: CodeLinterOptions): Promise<CodeLin
   return {
     configFile: config?.file,
     configKind: config?.kind,
-    cacheLocation,
     async prepare() {
       await eslint.calculateConfigForFile(join(repoDir, 'shardship-warm-up.ts')).catch(() => undefined);
     },
