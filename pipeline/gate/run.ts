@@ -4,6 +4,7 @@ import { resolve, isAbsolute } from 'node:path';
 import { allRules } from '../../rules/index.js';
 import type { ShardshipConfig } from '../config/schema.js';
 import { isShardshipError } from '../core/errors.js';
+import { redact, registerSecret } from '../core/redact.js';
 import type { DiffLimits } from '../git/diff.js';
 import { GitRepo } from '../git/repo.js';
 import { parseBaseline, readBaselineFile, writeBaselineFile } from './baseline.js';
@@ -72,6 +73,7 @@ export async function runGate(opts: RunGateOptions): Promise<GateResult> {
   const unique = dedupe(findings);
   sortFindings(unique, subjects);
   assignFingerprints(unique, await lineTextLookup(subjects, unique));
+  redactFindings(unique);
 
   const baselinePath = resolveIn(opts.repoDir, opts.baselineFile ?? config.gate.baseline);
   const commitShas = new Set(subjects.flatMap((s) => s.commits.map((c) => c.commit.sha)));
@@ -117,7 +119,25 @@ async function runRule(a: ActiveRule, subject: GateSubject, config: ShardshipCon
     if (isShardshipError(e)) throw e;
     return [{ ruleId: a.rule.id, severity: 'error', message: `rule crashed: ${(e as Error).message}`, hint: 'run with --debug and report it' }];
   }
-  return raw.map((f) => ({ ...f, severity: a.severity === 'warn' ? 'warn' : (f.severity ?? a.severity) }));
+  return raw.map(({ secret, ...f }) => {
+    // Registered now, before any finding is printed: other rules quote the same text
+    // (ESLint's `Duplicate key 'ghp_…'`), and every output then masks it too.
+    registerSecret(secret);
+    return { ...f, severity: a.severity === 'warn' ? 'warn' : (f.severity ?? a.severity) };
+  });
+}
+
+/**
+ * Mask every registered secret in the findings themselves, so that every reporter (text, JSON,
+ * SARIF, workflow commands) and every GitHub payload built from them carries only masked text.
+ */
+function redactFindings(findings: Finding[]): void {
+  for (const f of findings) {
+    f.message = redact(f.message);
+    if (f.hint !== undefined) f.hint = redact(f.hint);
+    if (f.file !== undefined) f.file = redact(f.file);
+    if (f.subject !== undefined) f.subject = redact(f.subject);
+  }
 }
 
 /** The same problem reached through two commits (a merge and its branch) is reported once. */

@@ -93,7 +93,14 @@ export interface RuleContext {
  * A rule may say `severity: 'warn'` to downgrade one finding (commitlint warnings); it can
  * never raise a finding above the configured severity.
  */
-export type RuleFinding = Omit<Finding, 'severity'> & { severity?: FindingSeverity };
+export type RuleFinding = Omit<Finding, 'severity'> & {
+  severity?: FindingSeverity;
+  /**
+   * The secret value this finding is about (diff/secrets). Never reported: the engine registers
+   * it for redaction and masks it in every finding of every rule before any reporter sees them.
+   */
+  secret?: string;
+};
 
 export interface GateRule {
   id: string;

@@ -29,6 +29,7 @@ export const diffSecrets: GateRule = {
             column: hit.column,
             message: `possible secret (${hit.ruleId}${hit.messageId ? `/${hit.messageId}` : ''}): ${maskPreview(hit.match)}`,
             hint: 'remove it from every commit (git rebase -i) and rotate the credential; read it from the environment instead',
+            secret: hit.match,
           });
         }
       }
