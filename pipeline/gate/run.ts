@@ -70,7 +70,7 @@ export async function runGate(opts: RunGateOptions): Promise<GateResult> {
       for (const f of await runRule(a, subject, config, allLines)) findings.push(subject.label ? { ...f, subject: subject.label } : f);
     }
   }
-  const unique = dedupe(findings);
+  const unique = dedupe(findings, subjects);
   sortFindings(unique, subjects);
   assignFingerprints(unique, await lineTextLookup(subjects, unique));
   redactFindings(unique);
@@ -140,11 +140,19 @@ function redactFindings(findings: Finding[]): void {
   }
 }
 
-/** The same problem reached through two commits (a merge and its branch) is reported once. */
-function dedupe(findings: Finding[]): Finding[] {
+/**
+ * Findings are per commit: the same file changed the same way in four commits is four findings.
+ * The one exception is a merge, whose diff against its first parent repeats what its branch's
+ * commits brought: a merge's finding that one of those commits already has is reported once.
+ */
+function dedupe(findings: Finding[], subjects: GateSubject[]): Finding[] {
+  const merges = new Set(subjects.flatMap((s) => s.commits.filter((c) => c.commit.isMerge).map((c) => c.commit.sha)));
+  const problem = (f: Finding) => [f.ruleId, f.subject ?? '', f.file ?? '', f.line ?? '', f.message].join('\0');
+  const fromCommits = new Set(findings.filter((f) => !f.commit || !merges.has(f.commit)).map(problem));
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const key = [f.ruleId, f.subject ?? '', f.file ?? `commit:${f.commit ?? ''}`, f.line ?? '', f.message].join('\0');
+    if (f.commit && merges.has(f.commit) && f.file !== undefined && fromCommits.has(problem(f))) return false;
+    const key = `${problem(f)}\0${f.commit ?? ''}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../core/errors.js';
-import { DEFAULT_DIFF_LIMITS, diffFiles, type DiffLimits } from '../git/diff.js';
+import { DEFAULT_DIFF_LIMITS, diffFiles, streamAddedLines, type DiffLimits } from '../git/diff.js';
 import { decodeMessage, readCommits, type RawCommit } from '../git/log.js';
 import { ZERO_SHA, type GitRepo } from '../git/repo.js';
 import { readPullRequestEvent } from './pr-event.js';
@@ -107,6 +107,7 @@ async function rangeSubject(repo: GitRepo, spec: RangeSpec, opts: CollectOptions
   ]);
   const net = diffed ?? (single ? commits[0]!.files : []);
   const target = spec.target;
+  const firstParent = new Map(raw.map((c) => [c.sha, c.parents[0]]));
   return {
     repoDir: repo.dir,
     ...(spec.label ? { label: spec.label } : {}),
@@ -117,6 +118,11 @@ async function rangeSubject(repo: GitRepo, spec: RangeSpec, opts: CollectOptions
     ...(spec.extraMessages ? { extraMessages: spec.extraMessages } : {}),
     readAtHead: (path) => repo.readBlob(spec.to, path),
     listAtBase: async (dir) => (target ? repo.listTree(target, dir) : []),
+    async *streamAddedLines(commit, path) {
+      if (!commit) return;
+      // Like commitChanges: a commit against its first parent, a root commit against the empty tree.
+      yield* streamAddedLines(repo, { from: firstParent.get(commit) ?? (await repo.emptyTree()), to: commit }, path);
+    },
   };
 }
 
@@ -149,6 +155,7 @@ async function stagedSubject(repo: GitRepo, opts: CollectOptions): Promise<GateS
     head: 'STAGED',
     readAtHead: (path) => repo.readBlob('', path),
     listAtBase: async (dir) => (headSha ? repo.listTree(headSha, dir) : []),
+    streamAddedLines: (_commit, path) => streamAddedLines(repo, { from, to: 'INDEX' }, path),
   };
 }
 

@@ -61,6 +61,11 @@ export interface GateSubject {
   readAtHead(path: string): Promise<Buffer | undefined>;
   /** List files under a directory as they are at the base (the target branch). */
   listAtBase(dir: string): Promise<string[]>;
+  /**
+   * Every added line of `path` in one commit (by sha; undefined: the staged change), streamed
+   * and uncapped: `addedLines` stops at the diff limits, and a secrets scan may not.
+   */
+  streamAddedLines?(commit: string | undefined, path: string): AsyncIterable<AddedLine>;
 }
 
 export interface Finding {
