@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../core/errors.js';
-import { DEFAULT_DIFF_LIMITS, diffFiles, streamAddedLines, type DiffLimits } from '../git/diff.js';
+import { blobAsFile, changedPaths, DEFAULT_DIFF_LIMITS, diffFiles, streamAddedLines, streamBlobLines, type DiffLimits } from '../git/diff.js';
 import { decodeMessage, readCommits, type RawCommit } from '../git/log.js';
 import { ZERO_SHA, type GitRepo } from '../git/repo.js';
 import { readPullRequestEvent } from './pr-event.js';
@@ -199,6 +199,13 @@ async function preReceiveSubjects(repo: GitRepo, updates: RefUpdate[], opts: Col
   const subjects: GateSubject[] = [];
   for (const u of updates) {
     if (ZERO_SHA.test(u.newSha)) continue; // a deletion carries no commits
+    // A tag may point at a tree or a blob: no commit reaches those, but the push still puts them on the server.
+    const peeled = (await repo.tryText(['rev-parse', '--verify', '-q', `${u.newSha}^{}`]))?.trim();
+    const type = peeled ? (await repo.text(['cat-file', '-t', peeled])).trim() : undefined;
+    if (peeled && (type === 'tree' || type === 'blob')) {
+      subjects.push(await objectSubject(repo, u.ref, peeled, type, opts));
+      continue;
+    }
     // Only commits no existing ref reaches are new: this covers new branches (old = zeros),
     // fast-forwards and force pushes alike, and never re-checks commits already on the server.
     const revArgs = [u.newSha, '--not', '--all'];
@@ -214,7 +221,36 @@ async function preReceiveSubjects(repo: GitRepo, updates: RefUpdate[], opts: Col
       from = target ?? (await repo.emptyTree());
     }
     const subject = await rangeSubject(repo, { from, to: u.newSha, target, revArgs, label: u.ref }, opts);
-    if (subject.commits.length) subjects.push(subject);
+    // A force push (the old tip is not an ancestor of the new one) takes files away from the branch:
+    // an applied migration among them must fail, even when the push adds no commit (a rewind).
+    if (oldTip && opts.withFiles && !(await repo.isAncestor(oldTip, u.newSha))) {
+      const rewound = (await changedPaths(repo, { from: oldTip, to: u.newSha })).filter((f) => f.status !== 'added');
+      if (rewound.length) subject.rewound = rewound;
+    }
+    if (subject.commits.length || subject.rewound) subjects.push(subject);
   }
   return subjects;
+}
+
+/** The files of a tree, or one blob, that a ref points at directly: checked as if a commit added them. */
+async function objectSubject(repo: GitRepo, ref: string, id: string, type: 'tree' | 'blob', opts: CollectOptions): Promise<GateSubject> {
+  const limits = opts.limits ?? DEFAULT_DIFF_LIMITS;
+  const common = { repoDir: repo.dir, label: ref, commits: [], objects: true, listAtBase: () => Promise.resolve([]) };
+  if (type === 'tree') {
+    const empty = await repo.emptyTree();
+    return {
+      ...common,
+      net: opts.withFiles ? await diffFiles(repo, { from: empty, to: id }, limits) : [],
+      readAtHead: (path) => repo.readBlob(id, path),
+      streamAddedLines: (_commit, path) => streamAddedLines(repo, { from: empty, to: id }, path),
+    };
+  }
+  // A blob has no name: the report names the ref and the object.
+  const name = `${ref} (blob ${id.slice(0, 12)})`;
+  return {
+    ...common,
+    net: opts.withFiles ? [await blobAsFile(repo, id, name, limits)] : [],
+    readAtHead: () => Promise.resolve(undefined),
+    streamAddedLines: (_commit, path) => (path === name ? streamBlobLines(repo, id) : (async function* () {})()),
+  };
 }

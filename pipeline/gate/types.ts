@@ -55,6 +55,13 @@ export interface GateSubject {
   base?: string;
   /** Head revision, or 'STAGED' for the index, or undefined for a message-only check. */
   head?: string;
+  /**
+   * What a push takes away from its branch (old tip -> new tip) when it is not a fast-forward:
+   * files deleted, edited or renamed. Metadata only (no lines): the migration rules read it.
+   */
+  rewound?: ChangedFile[];
+  /** True when `net` is the files of a tree or blob a ref points at directly (a tag), not of commits. */
+  objects?: boolean;
   /** A predicted squash message (PR title), checked like a commit message. */
   extraMessages?: { source: string; message: string }[];
   /** Read a file as it is at head (or the index when staged); undefined when absent. */

@@ -147,6 +147,27 @@ function diffArgs(sides: DiffSides): string[] {
   return sides.to === 'INDEX' ? ['diff-index', '--cached', ...COMMON, sides.from] : ['diff-tree', ...COMMON, sides.from, sides.to];
 }
 
+/** Files changed between two sides, without their lines (`--raw` only): cheap on any size of change. */
+export async function changedPaths(repo: GitRepo, sides: DiffSides): Promise<ChangedFile[]> {
+  const entries = parseRawZ(await repo.text([...diffArgs(sides), '-z', '--raw', '--no-abbrev']));
+  return entries.map((e) => ({ path: e.path, ...(e.oldPath !== undefined ? { oldPath: e.oldPath } : {}), status: e.status, binary: false, submodule: e.submodule, addedLines: [] }));
+}
+
+/** One blob as a file whose every line is added (a tag pointing at a blob), within the same limits. */
+export async function blobAsFile(repo: GitRepo, id: string, path: string, limits: DiffLimits = DEFAULT_DIFF_LIMITS): Promise<ChangedFile> {
+  const file: ChangedFile = { path, status: 'added', binary: !(await isTextBlob(repo, id)), submodule: false, addedLines: [] };
+  const size = (await repo.blobSizes([id])).get(id);
+  if (size !== undefined) file.sizeBytes = size;
+  if (!file.binary) for await (const added of streamBlobLines(repo, id)) addLine(file, added, limits);
+  return file;
+}
+
+/** A blob's lines, numbered from 1, streamed. */
+export async function* streamBlobLines(repo: GitRepo, id: string): AsyncGenerator<AddedLine> {
+  let n = 0;
+  for await (const text of repo.lines(['cat-file', 'blob', id])) yield { line: ++n, text };
+}
+
 /** Changed files with added lines and blob sizes between two sides. */
 export async function diffFiles(repo: GitRepo, sides: DiffSides, limits: DiffLimits = DEFAULT_DIFF_LIMITS): Promise<ChangedFile[]> {
   const base = diffArgs(sides);

@@ -170,6 +170,11 @@ export class GitRepo {
     }
   }
 
+  /** Whether `a` is an ancestor of (or equal to) `b`. */
+  async isAncestor(a: string, b: string): Promise<boolean> {
+    return (await this.tryText(['merge-base', '--is-ancestor', a, b])) !== undefined;
+  }
+
   /** The first `bytes` bytes of a blob (by object id), or undefined when it is not a blob. */
   blobHead(id: string, bytes: number): Promise<Buffer | undefined> {
     return new Promise((resolve) => {
