@@ -13,6 +13,8 @@ import type { CommitChange, CommitInfo, GateSubject } from './types.js';
 
 export type GateMode =
   | { kind: 'range'; from: string; to: string }
+  /** A pushed new branch: the commits `head` has that `branchFrom` (the default branch) has not; without it, from the root. */
+  | { kind: 'new-branch'; head: string; branchFrom?: string }
   | { kind: 'pr'; base?: string; head?: string; title?: string; eventPath?: string }
   | { kind: 'staged' }
   | { kind: 'commit-msg'; file: string }
@@ -32,6 +34,8 @@ export async function collectSubjects(repo: GitRepo, mode: GateMode, opts: Colle
       const to = await resolveRev(repo, mode.to, '--to');
       return [await rangeSubject(repo, { from, to, target: from }, opts)];
     }
+    case 'new-branch':
+      return [await newBranchSubject(repo, mode, opts)];
     case 'pr':
       return [await prSubject(repo, mode, opts)];
     case 'staged':
@@ -124,6 +128,28 @@ async function rangeSubject(repo: GitRepo, spec: RangeSpec, opts: CollectOptions
       yield* streamAddedLines(repo, { from: firstParent.get(commit) ?? (await repo.emptyTree()), to: commit }, path);
     },
   };
+}
+
+async function newBranchSubject(repo: GitRepo, mode: Extract<GateMode, { kind: 'new-branch' }>, opts: CollectOptions): Promise<GateSubject> {
+  const head = await resolveRev(repo, mode.head, 'head');
+  let fork: string | undefined;
+  if (mode.branchFrom) {
+    // In CI the default branch is a remote-tracking ref; in a plain clone it may be local.
+    for (const ref of [`refs/remotes/origin/${mode.branchFrom}`, `refs/heads/${mode.branchFrom}`]) {
+      fork = await repo.resolveCommit(ref);
+      if (fork) break;
+    }
+    if (!fork) {
+      throw new UsageError(`cannot find the default branch ${mode.branchFrom} to tell which commits of the new branch are new`, {
+        hint: 'fetch it: actions/checkout with `fetch-depth: 0` (or `git fetch origin ' + mode.branchFrom + '`)',
+      });
+    }
+  }
+  if (!fork) {
+    // A repository's first push: every commit, the root against the empty tree.
+    return rangeSubject(repo, { from: await repo.emptyTree(), to: head, target: undefined, revArgs: [head] }, opts);
+  }
+  return rangeSubject(repo, { from: fork, to: head, target: fork }, opts);
 }
 
 async function prSubject(repo: GitRepo, mode: Extract<GateMode, { kind: 'pr' }>, opts: CollectOptions): Promise<GateSubject> {

@@ -132,5 +132,5 @@ export interface GateRule {
 export interface RulePrepareContext {
   repoDir: string;
   /** The gate mode's kind: a rule skips preparing for input the mode never has (no message when staged). */
-  mode: 'range' | 'pr' | 'staged' | 'commit-msg' | 'pre-receive';
+  mode: 'range' | 'new-branch' | 'pr' | 'staged' | 'commit-msg' | 'pre-receive';
 }
