@@ -11,7 +11,7 @@ import { parseBaseline, readBaselineFile, writeBaselineFile } from './baseline.j
 import { assignFingerprints } from './fingerprint.js';
 import { resolveRuleSettings, type ActiveRule } from './settings.js';
 import { collectSubjects, type GateMode } from './subject.js';
-import type { Finding, GateRule, GateSubject, RuleFinding } from './types.js';
+import type { EslintRun, Finding, GateRule, GateSubject, RuleFinding } from './types.js';
 
 export type { GateMode } from './subject.js';
 
@@ -52,6 +52,8 @@ export interface GateResult {
   rules: RuleSummary[];
   /** Set when --write-baseline wrote the file. */
   baselineWritten?: string;
+  /** Which ESLint code/eslint ran, when it ran. */
+  eslint?: EslintRun;
 }
 
 export async function runGate(opts: RunGateOptions): Promise<GateResult> {
@@ -65,9 +67,11 @@ export async function runGate(opts: RunGateOptions): Promise<GateResult> {
   const allLines = opts.allLines ?? config.gate.code.allLines;
 
   const findings: Finding[] = [];
+  let eslint: EslintRun | undefined;
+  const noteEslint = (run: EslintRun) => (eslint = run);
   for (const subject of subjects) {
     for (const a of active) {
-      for (const f of await runRule(a, subject, config, allLines)) findings.push(subject.label ? { ...f, subject: subject.label } : f);
+      for (const f of await runRule(a, subject, config, allLines, noteEslint)) findings.push(subject.label ? { ...f, subject: subject.label } : f);
     }
   }
   const unique = dedupe(findings, subjects);
@@ -83,6 +87,7 @@ export async function runGate(opts: RunGateOptions): Promise<GateResult> {
     files: fileCount,
     subjects: subjects.map((s) => s.label ?? `${s.base?.slice(0, 12) ?? ''}..${s.head?.slice(0, 12) ?? ''}`),
     rules: active.map((a) => ({ id: a.rule.id, group: a.rule.group, severity: a.severity, description: a.rule.description })),
+    ...(eslint ? { eslint } : {}),
   };
 
   if (opts.writeBaseline) {
@@ -110,10 +115,10 @@ async function loadBaseline(repo: GitRepo, path: string, shown: string): Promise
   return text === undefined ? new Set() : parseBaseline(shown, text);
 }
 
-async function runRule(a: ActiveRule, subject: GateSubject, config: ShardshipConfig, allLines: boolean): Promise<Finding[]> {
+async function runRule(a: ActiveRule, subject: GateSubject, config: ShardshipConfig, allLines: boolean, noteEslint: (run: EslintRun) => void): Promise<Finding[]> {
   let raw: RuleFinding[];
   try {
-    raw = await a.rule.check({ subject, config, gate: config.gate, options: a.options, allLines });
+    raw = await a.rule.check({ subject, config, gate: config.gate, options: a.options, allLines, noteEslint });
   } catch (e) {
     // Config and usage problems stop the run; a crashing rule is reported, not fatal to the others.
     if (isShardshipError(e)) throw e;

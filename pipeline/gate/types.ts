@@ -90,6 +90,13 @@ export interface Finding {
   fingerprint?: string;
 }
 
+/** Which ESLint a run used: the repository's own, or shardship's (with a notice saying why). */
+export interface EslintRun {
+  version: string;
+  from: 'repository' | 'shardship';
+  notice?: string;
+}
+
 export interface RuleContext {
   subject: GateSubject;
   config: ShardshipConfig;
@@ -98,6 +105,8 @@ export interface RuleContext {
   options: Record<string, unknown>;
   /** Widen code rules to every line of changed files. */
   allLines: boolean;
+  /** code/eslint says which ESLint ran, for the report. */
+  noteEslint?: (run: EslintRun) => void;
 }
 
 /**

@@ -165,7 +165,7 @@ async function check(ctx: RuleContext): Promise<RuleFinding[]> {
     if (inCommits) return checkWithCommittedConfig(ctx, { opts, allLines }, inCommits, files);
   }
 
-  const reports = await lintWithServer({ repoDir: subject.repoDir, typed: opts.typed, targets, server: opts.server });
+  const reports = await lintWithServer({ repoDir: subject.repoDir, typed: opts.typed, targets, server: opts.server, ...(ctx.noteEslint ? { onEslint: ctx.noteEslint } : {}) });
   return [...configNotices(onDisk), ...selectFindings(reports, files, allLines, opts)];
 }
 
@@ -208,6 +208,7 @@ async function checkWithCommittedConfig(
       );
     }
     const linter = await createCodeLinter({ repoDir: copy.dir, typed: opts.typed });
+    ctx.noteEslint?.(linter.eslint);
     let reports: LintFileReport[];
     try {
       reports = await linter.lint([...files].map(([path, { text }]) => ({ path, text })));
