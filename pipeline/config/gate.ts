@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { RuleSetting } from './common.js';
 
+/** Package-manager lockfiles: text (even when .gitattributes says -diff), and routinely over 1 MB. */
+export const DEFAULT_LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'composer.lock', 'Cargo.lock', 'poetry.lock', 'Gemfile.lock', 'go.sum'];
+const DEFAULT_FORBIDDEN = ['.env', '**/.env', '**/*.pem', '**/id_rsa'];
+
 export const GateConfig = z
   .strictObject({
     /** Rule id -> severity or { severity, options }; rules not named keep their defaults. */
@@ -16,9 +20,11 @@ export const GateConfig = z
       .strictObject({
         maxFileBytes: z.number().int().positive().default(1_000_000),
         binaryAllowed: z.array(z.string()).default([]).describe('Globs where binary files may be added.'),
-        forbiddenPaths: z.array(z.string()).default(['.env', '**/.env', '**/*.pem', '**/id_rsa']),
+        forbiddenPaths: z.array(z.string()).default(DEFAULT_FORBIDDEN),
+        lockfiles: z.array(z.string()).default(DEFAULT_LOCKFILES).describe('Globs of lockfiles, held to lockfileMaxBytes instead of maxFileBytes.'),
+        lockfileMaxBytes: z.number().int().positive().default(20_000_000).describe('Size limit for lockfiles (a 1.4 MB package-lock.json is normal).'),
       })
-      .default({ maxFileBytes: 1_000_000, binaryAllowed: [], forbiddenPaths: ['.env', '**/.env', '**/*.pem', '**/id_rsa'] }),
+      .default({ maxFileBytes: 1_000_000, binaryAllowed: [], forbiddenPaths: DEFAULT_FORBIDDEN, lockfiles: DEFAULT_LOCKFILES, lockfileMaxBytes: 20_000_000 }),
     code: z
       .strictObject({
         extensions: z.array(z.string()).default(['.ts', '.tsx', '.js', '.mjs', '.cjs', '.jsx']),

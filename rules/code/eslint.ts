@@ -124,8 +124,8 @@ export function selectFindings(
 
 /**
  * What to hand ESLint for one file: the working-tree file when it holds exactly the head
- * content (ESLint's cache then applies), else the head content as text (a range whose head
- * is not checked out, a partially staged file).
+ * content, else the head content as text (a range whose head is not checked out, a partially
+ * staged file).
  */
 async function targetFor(repoDir: string, path: string, atHead: Buffer): Promise<LintTarget> {
   const onDisk = await readFile(join(repoDir, path)).catch(() => undefined);
@@ -165,7 +165,7 @@ async function check(ctx: RuleContext): Promise<RuleFinding[]> {
     if (inCommits) return checkWithCommittedConfig(ctx, { opts, allLines }, inCommits, files);
   }
 
-  const reports = await lintWithServer({ repoDir: subject.repoDir, typed: opts.typed, targets, server: opts.server });
+  const reports = await lintWithServer({ repoDir: subject.repoDir, typed: opts.typed, targets, server: opts.server, ...(ctx.noteEslint ? { onEslint: ctx.noteEslint } : {}) });
   return [...configNotices(onDisk), ...selectFindings(reports, files, allLines, opts)];
 }
 
@@ -183,7 +183,7 @@ function notRun(config: EslintConfigFile, message: string, hint: string): RuleFi
  * The repo's config exists only in the commits: run it from a temp folder holding the config,
  * the modules it imports by relative path and package.json, with shardship's node_modules,
  * when allowed and when every package it imports is one shardship has; else say why not.
- * Files are linted as text (their head contents), so the cache does not apply here.
+ * Files are linted as text (their head contents).
  */
 async function checkWithCommittedConfig(
   ctx: RuleContext,
@@ -207,7 +207,8 @@ async function checkWithCommittedConfig(
         'run the gate where the repo\'s dependencies are installed (CI), or keep the config to eslint, @eslint/js, typescript-eslint and globals',
       );
     }
-    const linter = await createCodeLinter({ repoDir: copy.dir, typed: opts.typed, cache: false });
+    const linter = await createCodeLinter({ repoDir: copy.dir, typed: opts.typed });
+    ctx.noteEslint?.(linter.eslint);
     let reports: LintFileReport[];
     try {
       reports = await linter.lint([...files].map(([path, { text }]) => ({ path, text })));

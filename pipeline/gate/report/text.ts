@@ -26,6 +26,7 @@ export function textReport(r: GateResult, out: Output): void {
       }
     }
   }
+  if (r.eslint?.notice) out.out(p.dim(`note: ${r.eslint.notice}`));
   const errors = r.findings.filter((f) => f.severity === 'error').length;
   const warnings = r.findings.length - errors;
   const counts = `${r.commits} commit${r.commits === 1 ? '' : 's'}, ${r.files} file${r.files === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}${r.suppressed ? `, ${r.suppressed} suppressed by the baseline` : ''}`;
