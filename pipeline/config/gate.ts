@@ -14,8 +14,11 @@ export const GateConfig = z
         merges: z.enum(['allow', 'skip', 'reject']).default('skip').describe('Merge commits: lint them, skip them, or reject them.'),
         issueKey: z.string().optional().describe('A regular expression every message must match, e.g. "[A-Z]+-\\d+".'),
         signOff: z.boolean().default(false).describe('Require a Signed-off-by trailer.'),
+        // commitlint's parser is cubic in a line's length: longer input is refused before parsing.
+        maxLineLength: z.number().int().positive().default(200).describe('Longest message line (subject or body) the gate parses; a longer one fails commit/message.'),
+        maxMessageLength: z.number().int().positive().default(20_000).describe('Longest commit message (characters) the gate parses; a longer one fails commit/message.'),
       })
-      .default({ merges: 'skip', signOff: false }),
+      .default({ merges: 'skip', signOff: false, maxLineLength: 200, maxMessageLength: 20_000 }),
     diff: z
       .strictObject({
         maxFileBytes: z.number().int().positive().default(1_000_000),

@@ -54,6 +54,8 @@ export interface GateResult {
   baselineWritten?: string;
   /** Which ESLint code/eslint ran, when it ran. */
   eslint?: EslintRun;
+  /** The staged changes were checked (a pre-commit hook): there are no commits to count. */
+  staged?: boolean;
 }
 
 export async function runGate(opts: RunGateOptions): Promise<GateResult> {
@@ -83,6 +85,7 @@ export async function runGate(opts: RunGateOptions): Promise<GateResult> {
   const commitShas = new Set(subjects.flatMap((s) => s.commits.map((c) => c.commit.sha)));
   const fileCount = new Set(subjects.flatMap((s) => [...s.net, ...s.commits.flatMap((c) => c.files)].map((f) => f.path))).size;
   const base = {
+    ...(opts.mode.kind === 'staged' ? { staged: true } : {}),
     commits: commitShas.size,
     files: fileCount,
     subjects: subjects.map((s) => s.label ?? `${s.base?.slice(0, 12) ?? ''}..${s.head?.slice(0, 12) ?? ''}`),
