@@ -1,7 +1,7 @@
 // `shardship build`: plan (tags, labels, args), then apply: stream a deterministic context
 // to the engine, follow the build, tag, and push every tag. Fails closed on any error line.
 import { readFile, stat } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { CheckFailedError, ServiceError, UsageError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { registerSecret } from '../core/redact.js';
@@ -9,6 +9,7 @@ import { durationMs } from '../config/common.js';
 import type { ShardshipConfig } from '../config/schema.js';
 import type { BuildConfig } from '../config/build.js';
 import { createContextArchive } from './context.js';
+import { loadDockerignore } from './dockerignore.js';
 import { baseImageOf } from './dockerfile-info.js';
 import { planBuild, describePlan, type BuildPlan } from './plan.js';
 import { StepTracker, isBuilderNoise, watchdog } from './progress.js';
@@ -79,6 +80,8 @@ export async function prepareBuild(opts: Omit<RunBuildOptions, 'engine' | 'outpu
   const build = requireBuildConfig(opts.config);
   const dockerfile = opts.dockerfile ?? build.dockerfile;
   const { contextAbs, text } = await readDockerfile(opts.repoDir, build.context, dockerfile);
+  // A bad pattern is a config error before anything is sent to the engine.
+  await loadDockerignore(contextAbs, relative(opts.repoDir, join(contextAbs, '.dockerignore')));
   const target = opts.target ?? build.target;
   const allArgs = { ...build.args, ...(opts.buildArgs ?? {}) };
   const baseImage = baseImageOf(text, { ...(target ? { target } : {}), buildArgs: allArgs });
@@ -100,11 +103,13 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
   const { output } = opts;
   const build = requireBuildConfig(opts.config);
   const stallMs = durationMs(build.stallTimeout);
+  // Config errors (Dockerfile, .dockerignore, build args) before the engine is asked anything.
+  const { plan, contextAbs } = await prepareBuild(opts);
+  const tProbe = Date.now();
   const info: EngineInfo = await opts.engine.probe();
-  const probeMs = Date.now() - t0;
+  const probeMs = Date.now() - tProbe;
   output.err(output.paint.dim(`engine ${info.endpoint}: Docker ${info.version}, API ${info.apiVersion}`));
 
-  const { plan, contextAbs } = await prepareBuild(opts);
   for (const a of plan.buildArgs) if (a.secret) registerSecret(a.value);
   for (const line of describePlan(plan)) if (!line.startsWith('label ')) output.err(output.paint.dim(line));
 
