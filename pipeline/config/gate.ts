@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RuleSetting } from './common.js';
+import { boundedInt, RuleSetting } from './common.js';
 
 export const GateConfig = z
   .strictObject({
@@ -14,7 +14,7 @@ export const GateConfig = z
       .default({ merges: 'skip', signOff: false }),
     diff: z
       .strictObject({
-        maxFileBytes: z.number().int().positive().default(1_000_000),
+        maxFileBytes: boundedInt(1, 1_000_000_000).default(1_000_000),
         binaryAllowed: z.array(z.string()).default([]).describe('Globs where binary files may be added.'),
         forbiddenPaths: z.array(z.string()).default(['.env', '**/.env', '**/*.pem', '**/id_rsa']),
       })
