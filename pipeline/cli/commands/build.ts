@@ -68,7 +68,8 @@ export const registerBuild: CommandModule = (program, ctx) => {
         ...(epoch !== undefined ? { sourceDateEpoch: Number(epoch) } : {}),
       };
       if (flags.dryRun) {
-        const { plan } = await prepareBuild(common);
+        const { plan, warnings } = await prepareBuild(common);
+        for (const w of warnings) ctx.output.err(`warning ${w}`);
         if (flags.json) ctx.output.json({ ...plan, buildArgs: plan.buildArgs.map((a) => ({ ...a, value: a.secret ? '***' : a.value })) });
         else for (const line of describePlan(plan)) ctx.output.out(line);
         return;
