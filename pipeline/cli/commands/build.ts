@@ -74,10 +74,14 @@ export const registerBuild: CommandModule = (program, ctx) => {
         else for (const line of describePlan(plan)) ctx.output.out(line);
         return;
       }
-      const [{ dockerEngine }, { resolveCredentials }] = await Promise.all([import('../../docker/engine.js'), import('../../docker/credentials.js')]);
+      const [{ dockerEngine }, { resolveCredentials }, { durationMs }] = await Promise.all([
+        import('../../docker/engine.js'),
+        import('../../docker/credentials.js'),
+        import('../../config/common.js'),
+      ]);
       const result = await runBuild({
         ...common,
-        engine: dockerEngine(ctx.env),
+        engine: dockerEngine(ctx.env, { timeoutMs: durationMs(config.timeouts.docker) }),
         output: ctx.output,
         credentials: (registry) => resolveCredentials(registry, { env: ctx.env, ...(build.auth ? { explicit: build.auth } : {}) }),
       });
