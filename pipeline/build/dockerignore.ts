@@ -63,25 +63,40 @@ export async function loadDockerignore(dir: string, label = '.dockerignore'): Pr
 
 /** A matcher over parsed patterns, case-sensitive as the engine is on Linux. */
 export function matcherFor(patterns: readonly string[]): Ignore {
-  return ignoreFactory({ ignorecase: false }).add(patterns.map(forMatcher));
+  const ig = ignoreFactory({ ignorecase: false });
+  // The package caches answers in a plain object, where `path in cache` is true for a file
+  // named `constructor` or `toString`: such a file could never be ignored. A cache without a
+  // prototype answers only for paths it has seen (found by test/fuzz/dockerignore.fuzz.test.ts).
+  const inner = ig as unknown as { _initCache?: () => void; _cache?: unknown };
+  if (typeof inner._initCache === 'function') {
+    inner._initCache = function (this: { _cache: unknown }) {
+      this._cache = Object.create(null);
+    };
+  }
+  return ig.add(patterns.map(forMatcher));
 }
 
 /**
- * The package copies `+ ( ) { } |` into its regular expression unescaped, where moby escapes
- * them (they are literal in filepath.Match); a pattern that begins with `#` after trimming is
+ * The package copies `+ ( ) { } |`, and `^` outside a class, into its regular expression
+ * unescaped, where they are literal in filepath.Match; a pattern that begins with `#` after trimming is
  * a pattern for the engine but a comment for the package. Escape both.
  */
 function forMatcher(pattern: string): string {
   const exception = pattern.startsWith('!');
   let body = exception ? pattern.slice(1) : pattern;
   let escaped = '';
+  let inClass = false;
   for (let i = 0; i < body.length; i++) {
     const ch = body[i]!;
     if (ch === '\\' && i + 1 < body.length) {
       escaped += ch + body[i + 1]!;
       i++;
-    } else if ('+(){}|'.includes(ch)) escaped += `\\${ch}`;
-    else escaped += ch;
+    } else if ('+(){}|'.includes(ch) || (ch === '^' && !inClass)) escaped += `\\${ch}`;
+    else {
+      if (ch === '[') inClass = true;
+      else if (ch === ']') inClass = false;
+      escaped += ch;
+    }
   }
   body = escaped.startsWith('#') ? `\\${escaped}` : escaped;
   return (exception ? '!' : '') + body;

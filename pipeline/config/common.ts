@@ -29,7 +29,7 @@ export const Duration = z
     z
       .string()
       .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, { message: 'write a duration like 500ms, 30s, 5m or 1h' })
-      .refine((d) => durationMs(d) <= MAX_DURATION_MS, { message: `must be ${DURATION_RANGE}` }),
+      .refine((d) => !/^\d+(\.\d+)?(ms|s|m|h)$/.test(d) || durationMs(d) <= MAX_DURATION_MS, { message: `must be ${DURATION_RANGE}` }),
   ], { error: `must be ${DURATION_RANGE}` })
   .describe('A duration: 500ms, 30s, 5m, 1h, or a number of seconds (at most 168h).');
 export type Duration = z.infer<typeof Duration>;

@@ -58,7 +58,11 @@ describe('.dockerignore parsing', () => {
   });
 
   it('treats regexp characters as literal, as filepath.Match does', () => {
-    const ig = matcherFor(['a+b', 'c(d)', 'e{2}', 'f|g']);
+    const ig = matcherFor(['a+b', 'c(d)', 'e{2}', 'f|g', '^{c}W(', '[^x]y']);
+    // Found by the fuzzer (test/fuzz/dockerignore.fuzz.test.ts): `^` outside a class was an anchor.
+    expect(ig.ignores('^{c}W(')).toBe(true);
+    expect(ig.ignores('ay')).toBe(true);
+    expect(ig.ignores('xy')).toBe(false);
     expect(ig.ignores('a+b')).toBe(true);
     expect(ig.ignores('aab')).toBe(false);
     expect(ig.ignores('c(d)')).toBe(true);
@@ -67,6 +71,12 @@ describe('.dockerignore parsing', () => {
     expect(ig.ignores('ee')).toBe(false);
     expect(ig.ignores('f|g')).toBe(true);
     expect(ig.ignores('f')).toBe(false);
+  });
+
+  it('a file named like an Object.prototype member can be ignored (found by the fuzzer)', () => {
+    const ig = matcherFor(['constructor', 'toString', '__proto__']);
+    for (const name of ['constructor', 'toString', '__proto__']) expect(ig.ignores(name), name).toBe(true);
+    expect(matcherFor(['!x', 'hasOwnProperty']).ignores('hasOwnProperty')).toBe(true);
   });
 
   it('a # is a comment only in the first column; a BOM is dropped', () => {

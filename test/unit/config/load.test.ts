@@ -114,6 +114,8 @@ describe('hostile shardship.yaml', () => {
     ['migrate:\n  concurrency: 0\n', 'migrate.concurrency', 'from 1 to 256'],
     ['migrate:\n  lockWaitTimeout: .inf\n', 'migrate.lockWaitTimeout', '168h'],
     ['migrate:\n  lockWaitTimeout: 9999h\n', 'migrate.lockWaitTimeout', '168h'],
+    // Found by the fuzzer: a string that is not a duration crashed the range check.
+    ['timeouts:\n  kubernetes: "-VI@;#}"\n', 'timeouts.kubernetes', 'write a duration like'],
     ['gate:\n  diff:\n    maxFileBytes: -1\n', 'gate.diff.maxFileBytes', 'from 1 to 1000000000'],
     ['release:\n  apps:\n    web:\n      port: 70000\n', 'release.apps.web.port', 'from 1 to 65535'],
     ['release:\n  apps:\n    web:\n      replicas: .nan\n', 'release.apps.web.replicas', 'from 1 to 1000'],
