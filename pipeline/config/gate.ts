@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RuleSetting } from './common.js';
+import { boundedInt, RuleSetting } from './common.js';
 
 /** Package-manager lockfiles: text (even when .gitattributes says -diff), and routinely over 1 MB. */
 export const DEFAULT_LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'composer.lock', 'Cargo.lock', 'poetry.lock', 'Gemfile.lock', 'go.sum'];
@@ -21,7 +21,7 @@ export const GateConfig = z
       .default({ merges: 'skip', signOff: false, maxLineLength: 200, maxMessageLength: 20_000 }),
     diff: z
       .strictObject({
-        maxFileBytes: z.number().int().positive().default(1_000_000),
+        maxFileBytes: boundedInt(1, 1_000_000_000).default(1_000_000),
         binaryAllowed: z.array(z.string()).default([]).describe('Globs where binary files may be added.'),
         forbiddenPaths: z.array(z.string()).default(DEFAULT_FORBIDDEN),
         lockfiles: z.array(z.string()).default(DEFAULT_LOCKFILES).describe('Globs of lockfiles, held to lockfileMaxBytes instead of maxFileBytes.'),

@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ServiceError, UsageError } from '../core/errors.js';
+import { ServiceError, TimedOutError, UsageError } from '../core/errors.js';
 import { ConflictError, ForbiddenError, NotFoundError, ResourceTypeMissingError, type Cluster, type ClusterStats, type KubeObject, type ObjectRef } from './types.js';
 
 interface Resource {
@@ -36,7 +36,14 @@ export interface KubeClusterOptions {
   /** First backoff in ms; doubles each attempt. */
   backoffMs?: number;
   fieldManager?: string;
+  /** Each request's limit, connect to last byte (timeouts.kubernetes, default 30s); a stalled request is not retried. */
+  requestTimeoutMs?: number;
 }
+
+/** Default timeouts.kubernetes. */
+export const KUBERNETES_TIMEOUT_MS = 30_000;
+
+class StalledError extends Error {}
 
 interface Status {
   kind?: string;
@@ -68,6 +75,7 @@ class KubeCluster implements Cluster {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly fieldManager: string;
+  private readonly requestTimeoutMs: number;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -77,6 +85,7 @@ class KubeCluster implements Cluster {
     this.retries = opts.retries ?? 4;
     this.backoffMs = opts.backoffMs ?? 100;
     this.fieldManager = opts.fieldManager ?? 'shardship';
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? KUBERNETES_TIMEOUT_MS;
   }
 
   async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
@@ -149,6 +158,12 @@ class KubeCluster implements Cluster {
         ({ status, text } = await this.send(url, method, body, contentType));
       } catch (e) {
         this.stats.apiMs += performance.now() - started;
+        if (e instanceof StalledError) {
+          throw new TimedOutError(`kubernetes: ${method} ${url.pathname} got no answer within ${this.requestTimeoutMs / 1000}s from ${this.server}`, {
+            hint: 'the API server is not answering; the release state was left as it was: run the command again later, or raise timeouts.kubernetes',
+            cause: e,
+          });
+        }
         if (attempt < this.retries) {
           await sleep(this.backoffMs * 2 ** attempt);
           continue;
@@ -190,7 +205,7 @@ class KubeCluster implements Cluster {
   }
 
   private async send(url: URL, method: string, body: unknown, contentType: string): Promise<{ status: number; text: string }> {
-    const opts: RequestOptions = { method, headers: { Accept: 'application/json' }, timeout: 30_000 };
+    const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
     await this.kc.applyToHTTPSOptions(opts);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) opts.headers = { ...opts.headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) };
@@ -201,11 +216,19 @@ class KubeCluster implements Cluster {
       const req = (isHttps ? httpsRequest : httpRequest)(url, opts, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', reject);
       });
-      req.on('timeout', () => req.destroy(new Error('request timed out')));
-      req.on('error', reject);
+      // One deadline for the whole exchange: a socket idle timeout alone lets a trickling server hold us forever.
+      const timer = setTimeout(() => req.destroy(new StalledError('no answer in time')), this.requestTimeoutMs);
+      req.on('close', () => clearTimeout(timer));
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
       if (payload !== undefined) req.write(payload);
       req.end();
     });
