@@ -10,7 +10,7 @@ import { decideMigration, markFinished, markRunning, progressSql, readHistory, e
 import { acquireDatabaseLock, releaseDatabaseLock } from './locks.js';
 import { chooseAlgorithms, copyRefusal } from './online-ddl.js';
 import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration, ShardTarget } from './plan-types.js';
-import { compareCollected, copiesFromPlan, readTableDdls, verifySchemas, type CollectedDdl, type DriftReport } from './verify.js';
+import { compareCollected, copiesFromPlan, physicalIndex, readTableDdls, verifySchemas, type CollectedDdl, type DriftReport, type LogicalTableCopies } from './verify.js';
 
 export type DatabaseOutcome = 'applied' | 'up-to-date' | 'failed' | 'refused' | 'locked' | 'unreachable' | 'skipped';
 
@@ -76,6 +76,12 @@ export interface ApplyOptions {
   lockTimeoutSeconds?: number;
   /** Schema drift check around the apply (default: before and after). */
   verify?: 'before-after' | 'after' | 'off';
+  /**
+   * Every logical table's physical copies, as `migrate verify` reads them (copiesFromTopology).
+   * The after-check compares every copy of each table the plan touches, in every database,
+   * with verify's own function. Without it, the copies the plan names.
+   */
+  tables?: LogicalTableCopies[];
 }
 
 interface Job {
@@ -191,6 +197,9 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
   // session, right before its first statement and right after its last: no extra pass over
   // the shards, and the reads overlap other databases' DDL.
   const collect = { before: verifyMode === 'before-after' ? new Map<string, string | null>() : undefined, after: verifyMode === 'off' ? undefined : new Map<string, string | null>() };
+  const touched = new Set(plan.databases.flatMap((d) => d.migrations.flatMap((m) => m.statements.map((st) => st.logicalTable))));
+  const afterCopies = (opts.tables ?? copiesFromPlan(plan)).filter((t) => touched.has(t.logicalTable));
+  const names = physicalIndex(opts.tables ?? afterCopies);
 
   const waves = planWaves(pending, opts.canary);
   run.waves = waves.map((w) => w.map((d) => d.target.database));
@@ -234,7 +243,7 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
       const failed = wave.filter((d) => reports.get(d.target.database)?.outcome !== 'applied');
       if (failed.length > 0) run.stopped = `canary failed on ${failed.map((d) => d.target.database).join(', ')}: the other databases were not touched`;
       else if (collect.after) {
-        run.verifyCanary = compareCollected(copiesFromPlan(plan, new Set(wave.map((d) => d.target.database))), collect.after);
+        run.verifyCanary = compareCollected(copiesFromPlan(plan, new Set(wave.map((d) => d.target.database))), collect.after, [], names);
         emit({ type: 'verify', phase: 'canary', report: run.verifyCanary });
         if (!run.verifyCanary.ok) run.stopped = 'canary databases drift from each other after the migration: the other databases were not touched';
       }
@@ -243,15 +252,19 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
 
   if (collect.before && pending.length > 0) {
     const read = new Set([...collect.before.keys()].map((k) => k.slice(0, k.indexOf('.'))));
-    run.verifyBefore = compareCollected(copiesFromPlan(plan, read), collect.before);
+    run.verifyBefore = compareCollected(copiesFromPlan(plan, read), collect.before, [], names);
     emit({ type: 'verify', phase: 'before', report: run.verifyBefore });
   }
   if (collect.after && pending.length > 0) {
-    // Only databases that completed: a failed one is expected to differ until it resumes.
-    // Those this run applied were read in their job; the rest (already up to date) are read now.
-    const done = new Set([...reports.values()].filter((r) => r.outcome === 'applied' || r.outcome === 'up-to-date').map((r) => r.target.database));
-    const read = new Set([...collect.after.keys()].map((k) => k.slice(0, k.indexOf('.'))));
-    run.verifyAfter = await verifySchemas(copiesFromPlan(plan, done), { connections: opts.connections, concurrency: opts.config.concurrency, collected: collect.after, skipDatabases: read });
+    // The same check as `migrate verify`, over the same copies: every copy of every table the
+    // plan touches, in every database, failed ones included (a half-applied database IS drift).
+    // Databases whose copies were all read at the end of their job are not read again.
+    const skip = new Set<string>();
+    for (const db of plan.databases) {
+      const keys = afterCopies.flatMap((t) => t.copies.filter((c) => c.database === db.target.database).map((c) => `${c.database}.${c.table}`));
+      if (keys.every((k) => collect.after!.has(k))) skip.add(db.target.database);
+    }
+    run.verifyAfter = await verifySchemas(afterCopies, { connections: opts.connections, concurrency: opts.config.concurrency, collected: collect.after, skipDatabases: skip, names });
     emit({ type: 'verify', phase: 'after', report: run.verifyAfter });
   }
   return finish();

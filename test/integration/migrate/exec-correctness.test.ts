@@ -1,0 +1,108 @@
+// Correctness of the migrate stage on real MariaDB nodes, through the CLI: database-scoped
+// constraint names, the after-check being `migrate verify`, errors that say what to do,
+// statement text reaching the server unchanged, and DML going where its rows belong.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../../pipeline/cli/main.js';
+import { memoryOutput } from '../../../pipeline/core/output.js';
+import { removeDir, tempDir } from '../../support/service.js';
+import { rootQuery } from '../../support/mariadb.js';
+import { topologyYaml } from '../../support/shards.js';
+import { useShardFixture } from './exec-fixture.js';
+
+const f = useShardFixture();
+let cwd: string;
+
+const CONFIG = topologyYaml({ environment: 'test', migrate: ['lockWaitTimeout: 2s'], tables: ['t_order', 't_order_item', 't_config'] });
+
+async function cli(args: string[], env: Record<string, string> = f.env) {
+  const output = memoryOutput();
+  const code = await main(args, { cwd, env: { ...env, CI: '1' }, output });
+  return { code, stdout: output.stdout.join('\n'), stderr: output.stderr.join('\n') };
+}
+
+function writeMigration(name: string, sql: string) {
+  writeFileSync(join(cwd, 'migrations', name), sql);
+}
+
+const ITEM_TABLE = 'CREATE TABLE t_order_item (\n  id BIGINT NOT NULL PRIMARY KEY,\n  order_id BIGINT NOT NULL,\n  user_id BIGINT NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n';
+
+beforeEach(() => {
+  cwd = tempDir('migrate-correctness');
+  mkdirSync(join(cwd, 'migrations'));
+  writeFileSync(join(cwd, 'shardship.yaml'), CONFIG);
+});
+afterEach(() => {
+  if (cwd) removeDir(cwd);
+});
+
+async function constraintsOf(node: (typeof f.nodes)[number], database: string, table: string) {
+  return (await rootQuery(
+    node,
+    'SELECT CONSTRAINT_NAME AS name, CONSTRAINT_TYPE AS type FROM information_schema.TABLE_CONSTRAINTS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_TYPE <> ? ORDER BY CONSTRAINT_NAME',
+    [database, table, 'PRIMARY KEY'],
+  )) as { name: string; type: string }[];
+}
+
+describe('database-scoped constraint names', () => {
+  it('a named foreign key and CHECK on a sharded table get one name per physical table; verify sees no drift; DROP finds them', async () => {
+    // Adding a checked FOREIGN KEY or CHECK copies the table on MariaDB.
+    writeFileSync(join(cwd, 'shardship.yaml'), CONFIG.replace('  lockWaitTimeout: 2s', '  lockWaitTimeout: 2s\n  allowCopyAlter: true'));
+    writeMigration('V1__order_item.sql', ITEM_TABLE);
+    writeMigration(
+      'V2__fk.sql',
+      'ALTER TABLE t_order_item ADD CONSTRAINT fk_item_order FOREIGN KEY (order_id) REFERENCES t_order (id);\nALTER TABLE t_order ADD CONSTRAINT chk_amount CHECK (amount >= 0);\n',
+    );
+    const applied = await cli(['migrate', 'apply']);
+    expect(applied.stdout + applied.stderr, applied.stdout).not.toMatch(/errno: 121|Duplicate key/);
+    expect(applied.code, applied.stdout).toBe(0);
+    for (const db of f.databases) {
+      const node = f.nodes.find((n) => n.name === db.node)!;
+      for (let k = 0; k < 4; k++) {
+        expect(await constraintsOf(node, db.database, `t_order_item_${k}`)).toEqual([{ name: `fk_item_order__t_order_item_${k}`, type: 'FOREIGN KEY' }]);
+        expect(await constraintsOf(node, db.database, `t_order_${k}`)).toEqual([{ name: `chk_amount__t_order_${k}`, type: 'CHECK' }]);
+        // Paired by index: copy k references copy k.
+        const refs = (await rootQuery(node, 'SELECT REFERENCED_TABLE_NAME AS r FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?', [db.database, `t_order_item_${k}`])) as { r: string }[];
+        expect(refs).toEqual([{ r: `t_order_${k}` }]);
+      }
+    }
+    const verify = await cli(['migrate', 'verify']);
+    expect(verify.stdout).toContain('no drift');
+    expect(verify.code, verify.stdout).toBe(0);
+
+    writeMigration('V3__drop_fk.sql', 'ALTER TABLE t_order_item DROP FOREIGN KEY fk_item_order;\nALTER TABLE t_order DROP CONSTRAINT chk_amount;\n');
+    const dropped = await cli(['migrate', 'apply']);
+    expect(dropped.code, dropped.stdout).toBe(0);
+    expect(await constraintsOf(f.nodes[1]!, 'loan_3', 't_order_item_2')).toEqual([]);
+    expect(await constraintsOf(f.nodes[1]!, 'loan_3', 't_order_2')).toEqual([]);
+  });
+});
+
+describe('the after-check inside apply', () => {
+  it('is migrate verify: a database that failed half-way is drift in both, and the diff shows only the real difference', async () => {
+    writeMigration('V1__order_item.sql', ITEM_TABLE);
+    expect((await cli(['migrate', 'apply'])).code).toBe(0);
+    // A hand-made column on one copy makes loan_1 fail on its third statement, after two copies changed.
+    await rootQuery(f.nodes[0]!, 'ALTER TABLE loan_1.t_order_item_2 ADD COLUMN note VARCHAR(64) NULL');
+    writeMigration('V2__note.sql', '-- one note per item\nALTER TABLE t_order_item ADD COLUMN note VARCHAR(64) NULL, ADD INDEX idx_note (note);\n');
+    const applied = await cli(['migrate', 'apply', '--json']);
+    expect(applied.code).toBe(1);
+    const run = JSON.parse(applied.stdout);
+    const verify = await cli(['migrate', 'verify', '--json']);
+    expect(verify.code).toBe(1);
+    const report = JSON.parse(verify.stdout);
+    const pick = (r: { tables: { logicalTable: string }[] }) => r.tables.find((t) => t.logicalTable === 't_order_item');
+    expect(run.verifyAfter.ok).toBe(false);
+    expect(pick(run.verifyAfter)).toEqual(pick(report));
+    expect(pick(report)).toMatchObject({ copies: 16 });
+
+    const text = await cli(['migrate', 'apply']);
+    expect(text.code).toBe(1);
+    const textVerify = await cli(['migrate', 'verify']);
+    const driftLines = (out: string) => out.split('\n').filter((l) => /^drift t_order_item|^ {2}n\d\/loan_\d\.t_order_item/.test(l));
+    expect(driftLines(text.stdout.slice(text.stdout.indexOf('drift after apply:')))).toEqual(driftLines(textVerify.stdout));
+    expect(driftLines(textVerify.stdout).join('\n')).not.toContain('PRIMARY KEY');
+    expect(textVerify.stdout).toMatch(/n1\/loan_1\.t_order_item_3: - `note` varchar\(64\) DEFAULT NULL {2}- KEY `idx_note` \(`note`\)/);
+  });
+});
