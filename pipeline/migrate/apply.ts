@@ -9,6 +9,7 @@ import { checkEffect, statementEffect } from './effects.js';
 import { decideMigration, markFinished, markRunning, progressSql, readHistory, ensureHistoryTable, type HistoryRow, type MigrationAction } from './history.js';
 import { acquireDatabaseLock, releaseDatabaseLock } from './locks.js';
 import { chooseAlgorithms, copyRefusal } from './online-ddl.js';
+import { errorObject, statementWhere } from './statement-errors.js';
 import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration, ShardTarget } from './plan-types.js';
 import { compareCollected, copiesFromPlan, physicalIndex, readTableDdls, verifySchemas, type CollectedDdl, type DriftReport, type LogicalTableCopies } from './verify.js';
 
@@ -441,7 +442,7 @@ class Executor {
       }
       if (status === 'partial' || status === 'unknown') {
         throw new StatementFailure(
-          `statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}) was interrupted and ${status === 'partial' ? 'only part of its effect is present' : `its effect cannot be verified (${reason ?? ''})`}: finish or undo it by hand, then run \`shardship migrate repair\``,
+          `${statementWhere(migration, st, conn.target.database)} was interrupted and ${status === 'partial' ? 'only part of its effect is present' : `its effect cannot be verified (${reason ?? ''})`}: finish or undo it by hand, then run \`shardship migrate repair\``,
           st,
           migration.version,
         );
@@ -455,17 +456,21 @@ class Executor {
     const progressParams = [st.index + 1, migration.version];
     if (st.kind === 'dml') {
       // DML is transactional: commit it together with its progress, so it runs exactly once.
-      await this.withLockRetries(job, report, st, migration, async () => {
-        await conn.execute('START TRANSACTION');
-        try {
-          await conn.execute(st.sql);
-          await conn.execute(progressSql, progressParams);
-          await conn.execute('COMMIT');
-        } catch (e) {
-          await conn.execute('ROLLBACK').catch(() => undefined);
-          throw e;
-        }
-      });
+      try {
+        await this.withLockRetries(job, report, st, migration, async () => {
+          await conn.execute('START TRANSACTION');
+          try {
+            await conn.execute(st.sql);
+            await conn.execute(progressSql, progressParams);
+            await conn.execute('COMMIT');
+          } catch (e) {
+            await conn.execute('ROLLBACK').catch(() => undefined);
+            throw e;
+          }
+        });
+      } catch (e) {
+        throw this.failure(e, job, migration, st);
+      }
       return;
     }
     const choice = chooseAlgorithms(st.sql, this.opts.config.allowCopyAlter);
@@ -485,10 +490,17 @@ class Executor {
           lastUnsupported = e;
           continue;
         }
-        throw e instanceof StatementFailure ? e : new StatementFailure(`statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}): ${errorText(e)}`, st, migration.version, { cause: e });
+        throw this.failure(e, job, migration, st);
       }
     }
     throw new StatementFailure(this.opts.config.allowCopyAlter ? errorText(lastUnsupported) : copyRefusal(st.sql), st, migration.version, { cause: lastUnsupported });
+  }
+
+  /** A statement's error with where it came from (file:line, physical table) and the object MySQL names. */
+  private failure(e: unknown, job: Job, migration: PlannedMigration, st: PhysicalStatement): StatementFailure {
+    if (e instanceof StatementFailure) return e;
+    const message = errorText(e);
+    return new StatementFailure(`${statementWhere(migration, st, job.db.target.database, errorObject(message, st.sql))}: ${message}`, st, migration.version, { cause: e });
   }
 
   /** Bounded retries on lock-wait timeouts and deadlocks, with a short growing pause between tries. */
@@ -503,7 +515,7 @@ class Executor {
         if (!retryable) throw e;
         if (attempt >= retries) {
           throw new StatementFailure(
-            `statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}) waited for a table lock ${attempt + 1} times (${this.lockWaitSeconds}s each) and gave up: a long transaction holds it; end it and re-run apply`,
+            `${statementWhere(migration, st, job.db.target.database)} waited for a table lock ${attempt + 1} times (${this.lockWaitSeconds}s each) and gave up: a long transaction holds it; end it and re-run apply`,
             st,
             migration.version,
             { cause: e },

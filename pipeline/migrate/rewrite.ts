@@ -17,7 +17,7 @@ import type { MigrationStatement } from './migration-files.js';
 import { parseMySql, SqlParseError, type SqlAst } from './sql-parser.js';
 import { isSignificant, tokenize, type Token } from './sql-tokens.js';
 import { physicalObjectName } from './object-names.js';
-import { copiesByDatabase, type LogicalTable, type Topology } from './topology.js';
+import { copiesByDatabase, physicalShardNames, type LogicalTable, type Topology } from './topology.js';
 
 export interface AnalyzedStatement extends MigrationStatement {
   file: string;
@@ -129,14 +129,23 @@ export function routeStatement(st: AnalyzedStatement, topology: Topology): Map<s
   const fail = (message: string, hint?: string): never => {
     throw new ConfigError([problem(st.file, st.line, `statement ${st.number}: ${message}`, hint)]);
   };
-  const resolved: LogicalTable[] = st.tables.map(
-    (name) =>
-      topology.tables[name] ??
-      fail(
-        `table "${name}" is not in the topology of environment "${topology.environment}"`,
-        `declare it under migrate.environments.${topology.environment}.tables (kind sharded, broadcast or single) before a migration uses it`,
-      ),
-  );
+  let physicalNames: Map<string, string> | undefined;
+  const resolved: LogicalTable[] = st.tables.map((name) => {
+    const table = topology.tables[name];
+    if (table) return table;
+    // A physical shard name written by hand: the fix is the logical name, not a new declaration.
+    const logical = (physicalNames ??= physicalShardNames(topology)).get(name);
+    if (logical !== undefined) {
+      return fail(
+        `"${name}" is a physical table of "${logical}": use the logical name ${logical}`,
+        `migrations are written against logical tables; shardship runs the statement on every physical copy of ${logical}`,
+      );
+    }
+    return fail(
+      `table "${name}" is not in the topology of environment "${topology.environment}"`,
+      `declare it under migrate.environments.${topology.environment}.tables (kind sharded, broadcast or single) before a migration uses it`,
+    );
+  });
   const anchor = resolved[0]!;
   const out = new Map<string, RoutedStatement[]>();
   const others = resolved.slice(1);

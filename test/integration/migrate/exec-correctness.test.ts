@@ -93,6 +93,10 @@ describe('the after-check inside apply', () => {
     expect(verify.code).toBe(1);
     const report = JSON.parse(verify.stdout);
     const pick = (r: { tables: { logicalTable: string }[] }) => r.tables.find((t) => t.logicalTable === 't_order_item');
+    // The error names the file:line, the physical table and the object MySQL complained about.
+    expect(run.databases.find((d: { target: { database: string } }) => d.target.database === 'loan_1').error).toMatch(
+      /^V2: statement 3 \(migrations\/V2__note\.sql:2, loan_1\.t_order_item_2, column note\): .*Duplicate column name 'note'/,
+    );
     expect(run.verifyAfter.ok).toBe(false);
     expect(pick(run.verifyAfter)).toEqual(pick(report));
     expect(pick(report)).toMatchObject({ copies: 16 });
@@ -104,5 +108,24 @@ describe('the after-check inside apply', () => {
     expect(driftLines(text.stdout.slice(text.stdout.indexOf('drift after apply:')))).toEqual(driftLines(textVerify.stdout));
     expect(driftLines(textVerify.stdout).join('\n')).not.toContain('PRIMARY KEY');
     expect(textVerify.stdout).toMatch(/n1\/loan_1\.t_order_item_3: - `note` varchar\(64\) DEFAULT NULL {2}- KEY `idx_note` \(`note`\)/);
+  });
+});
+
+describe('errors that say what to do', () => {
+  it('a duplicate index names the index; a physical shard name in a migration asks for the logical name', async () => {
+    writeMigration('V1__order_item.sql', ITEM_TABLE);
+    expect((await cli(['migrate', 'apply'])).code).toBe(0);
+    await rootQuery(f.nodes[1]!, 'ALTER TABLE loan_3.t_order_item_1 ADD INDEX idx_user (user_id)');
+    writeMigration('V2__idx.sql', '\n\nCREATE INDEX idx_user ON t_order_item (user_id);\n');
+    const failed = await cli(['migrate', 'apply']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/n2\/loan_3 failed: V2: statement 2 \(migrations\/V2__idx\.sql:3, loan_3\.t_order_item_1, index idx_user\): .*Duplicate key name 'idx_user'/);
+
+    writeMigration('V2__idx.sql', 'ALTER TABLE t_order_3 ADD COLUMN x INT NULL;\n');
+    const physical = await cli(['migrate', 'apply']);
+    expect(physical.code).toBe(2);
+    expect(physical.stderr).toContain('migrations/V2__idx.sql:1');
+    expect(physical.stderr).toMatch(/"t_order_3" is a physical table of "t_order": use the logical name t_order/);
+    expect(physical.stderr).not.toContain('declare it');
   });
 });

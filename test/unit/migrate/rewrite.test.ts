@@ -64,6 +64,9 @@ describe('routing statements through the topology', () => {
   it('names an unknown table with file:line and a fix', () => {
     const p = problem(() => route('ALTER TABLE t_orders ADD COLUMN x INT', 12));
     expect(p.message).toBe('statement 3: table "t_orders" is not in the topology of environment "prod"');
+    const physical = problem(() => route('ALTER TABLE t_order_3 ADD COLUMN x INT'));
+    expect(physical.message).toBe('statement 3: "t_order_3" is a physical table of "t_order": use the logical name t_order');
+    expect(physical.hint).not.toMatch(/declare/);
     expect(p.position?.line).toBe(12);
     expect(p.hint).toMatch(/migrate\.environments\.prod\.tables/);
   });
