@@ -129,3 +129,33 @@ describe('errors that say what to do', () => {
     expect(physical.stderr).not.toContain('declare it');
   });
 });
+
+describe('statement text reaches the server unchanged', () => {
+  // Literals, comments and identifiers holding /*, */, --, #, ; and quotes.
+  const STATEMENTS = [
+    "ALTER TABLE t_order ADD COLUMN pat VARCHAR(32) DEFAULT 'x/*y*/z' COMMENT 'glob: src/**/*.ts'",
+    "ALTER TABLE t_order ADD COLUMN semi VARCHAR(16) NULL COMMENT 'a;b -- c'",
+    "ALTER TABLE t_order ADD COLUMN hash VARCHAR(16) NULL DEFAULT '#1' COMMENT \"it's \\\"quoted\\\" # not a comment\"",
+    'ALTER TABLE t_order ADD COLUMN `odd -- /* name` INT NULL COMMENT \'it\'\'s, (really) odd\'',
+    "ALTER TABLE t_order /* a real comment; with ' a quote */ ADD COLUMN z VARCHAR(8) NULL DEFAULT '--' -- trailing comment 'x\n",
+    "ALTER TABLE t_order ADD COLUMN bs VARCHAR(8) NULL DEFAULT 'a\\\\b' # hash comment */\n",
+  ];
+
+  it('what the server stores equals what the same statement stores when run by hand', async () => {
+    writeMigration('V1__literals.sql', STATEMENTS.map((s) => s.trimEnd() + '\n;\n').join(''));
+    const applied = await cli(['migrate', 'apply']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    // The reference: each statement sent as written to a plain table on the same server.
+    const node = f.nodes[0]!;
+    await rootQuery(node, 'DROP DATABASE IF EXISTS ref; CREATE DATABASE ref; CREATE TABLE ref.t_order (id BIGINT NOT NULL PRIMARY KEY, user_id BIGINT NOT NULL, amount DECIMAL(12,2) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4');
+    for (const sql of STATEMENTS) await rootQuery(node, sql, [], 'ref');
+    const columnsOf = async (database: string, table: string) =>
+      rootQuery(node, 'SELECT COLUMN_NAME, COLUMN_TYPE, COLUMN_DEFAULT, IS_NULLABLE, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [database, table]);
+    const reference = await columnsOf('ref', 't_order');
+    expect(reference).toContainEqual(expect.objectContaining({ COLUMN_NAME: 'pat', COLUMN_DEFAULT: "'x/*y*/z'", COLUMN_COMMENT: 'glob: src/**/*.ts' }));
+    expect(reference).toContainEqual(expect.objectContaining({ COLUMN_NAME: 'semi', COLUMN_COMMENT: 'a;b -- c' }));
+    expect(reference).toContainEqual(expect.objectContaining({ COLUMN_NAME: 'odd -- /* name', COLUMN_COMMENT: "it's, (really) odd" }));
+    for (const db of ['loan_0', 'loan_1']) for (let k = 0; k < 4; k++) expect(await columnsOf(db, `t_order_${k}`)).toEqual(reference);
+    await rootQuery(node, 'DROP DATABASE ref');
+  });
+});
