@@ -16,8 +16,9 @@ import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { MigrationStatement } from './migration-files.js';
 import { parseMySql, SqlParseError, type SqlAst } from './sql-parser.js';
 import { isSignificant, tokenize, type Token } from './sql-tokens.js';
+import { DmlRoutingError, routeShardedDml } from './dml-routing.js';
 import { physicalObjectName } from './object-names.js';
-import { copiesByDatabase, physicalShardNames, type LogicalTable, type Topology } from './topology.js';
+import { copiesByDatabase, physicalShardNames, sameLayout, type LogicalTable, type Topology } from './topology.js';
 
 export interface AnalyzedStatement extends MigrationStatement {
   file: string;
@@ -150,16 +151,17 @@ export function routeStatement(st: AnalyzedStatement, topology: Topology): Map<s
   const out = new Map<string, RoutedStatement[]>();
   const others = resolved.slice(1);
 
+  if (anchor.kind === 'sharded' && st.kind === 'dml') return routeDml(st, anchor, others, fail);
   if (anchor.kind === 'sharded') {
     const layout = copiesByDatabase(anchor);
     const sharded = others.filter((t) => t.kind === 'sharded');
     for (const t of sharded) {
-      const other = copiesByDatabase(t);
-      const same = other.size === layout.size && [...layout].every(([db, list]) => other.get(db)?.length === list.length);
-      if (!same) {
+      // Pairing by position is right only when a row of each with the same key lands in paired
+      // shards: same layout and the same sharding columns (binding tables are checked for this).
+      if (!sameLayout(anchor, t)) {
         fail(
           `"${anchor.name}" and "${t.name}" are sharded differently; a statement naming both pairs their shards by index`,
-          'give both tables the same databases and the same number of physical tables in each, or split the statement',
+          'give both tables the same databases, the same number of physical tables in each and the same sharding columns (declare them in bindingTables), or split the statement',
         );
       }
     }
@@ -201,6 +203,39 @@ export function routeStatement(st: AnalyzedStatement, topology: Topology): Map<s
     if (t.kind === 'single' && t.physical[0]!.database !== home.database) fail(`single tables "${anchor.name}" (${home.database}) and "${t.name}" (${t.physical[0]!.database}) live in different databases`);
   }
   out.set(home.database, [{ sql: st.sql, logicalTable: anchor.name, physicalTable: home.physicalTable }]);
+  return out;
+}
+
+/** DML on a sharded table: each row (INSERT) or condition (UPDATE/DELETE) to its physical tables. */
+function routeDml(st: AnalyzedStatement, anchor: LogicalTable, others: LogicalTable[], fail: (message: string, hint?: string) => never): Map<string, RoutedStatement[]> {
+  const otherSharded = others.find((t) => t.kind === 'sharded');
+  if (otherSharded) fail(`data change naming sharded tables "${anchor.name}" and "${otherSharded.name}" cannot be routed row by row`, 'write one statement per sharded table');
+  for (const t of others) {
+    if (t.kind === 'single' && [...copiesByDatabase(anchor).keys()].some((d) => d !== t.physical[0]!.database)) fail(`sharded "${anchor.name}" refers to single table "${t.name}", which only exists in ${t.physical[0]!.database}`, 'make the referenced table broadcast');
+  }
+  let routes;
+  try {
+    routes = routeShardedDml(st.sql, st.ast, anchor, Boolean(st.allShards));
+  } catch (e) {
+    if (e instanceof DmlRoutingError) return fail(e.message, e.hint);
+    throw e;
+  }
+  const out = new Map<string, RoutedStatement[]>();
+  for (const r of routes) {
+    const mapping = new Map([[anchor.name, r.copy.physicalTable]]);
+    const sql = rewriteTableNames(r.sql, mapping);
+    // Prove it: the text for this copy parses to the statement with only its rows and its table name.
+    let parsed: SqlAst | undefined;
+    try {
+      parsed = parseMySql(sql);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || JSON.stringify(mapTableNames(parsed, new Map([[r.copy.physicalTable, anchor.name]]), new Map())) !== JSON.stringify(r.ast)) {
+      fail(`cannot rewrite this data change for ${r.copy.database}.${r.copy.physicalTable} safely`, 'a column or alias may share the table name; rename it or split the statement');
+    }
+    out.set(r.copy.database, [...(out.get(r.copy.database) ?? []), { sql, logicalTable: anchor.name, physicalTable: r.copy.physicalTable }]);
+  }
   return out;
 }
 

@@ -159,3 +159,44 @@ describe('statement text reaches the server unchanged', () => {
     await rootQuery(node, 'DROP DATABASE ref');
   });
 });
+
+describe('DML goes where its rows belong', () => {
+  const rowsOf = async (where: string) => {
+    const out: { at: string; id: number; user_id: number; amount: string }[] = [];
+    for (const db of f.databases) {
+      const node = f.nodes.find((n) => n.name === db.node)!;
+      for (let k = 0; k < 4; k++) {
+        for (const r of (await rootQuery(node, `SELECT id, user_id, amount FROM ${db.database}.t_order_${k} WHERE ${where} ORDER BY id`)) as { id: number; user_id: number; amount: string }[]) {
+          out.push({ at: `${db.database}.t_order_${k}`, id: Number(r.id), user_id: Number(r.user_id), amount: String(r.amount) });
+        }
+      }
+    }
+    return out;
+  };
+
+  it('an INSERT puts each row on its one shard; UPDATE/DELETE by shard key touch only theirs; without a key they are refused unless marked', async () => {
+    writeMigration('V1__seed.sql', "INSERT INTO t_order (id, user_id, amount) VALUES (1001, 42, 1.50), (1002, 43, 2.00), (1003, 42, 3.00);\nUPDATE t_order SET amount = 9 WHERE user_id = 42 AND id = 1003;\n");
+    const applied = await cli(['migrate', 'apply']);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    // 42 % 4 = 2, (42 / 4) % 4 = 2; 43 % 4 = 3, (43 / 4) % 4 = 2
+    expect(await rowsOf('id > 1000')).toEqual([
+      { at: 'loan_2.t_order_2', id: 1001, user_id: 42, amount: '1.50' },
+      { at: 'loan_2.t_order_2', id: 1003, user_id: 42, amount: '9.00' },
+      { at: 'loan_3.t_order_2', id: 1002, user_id: 43, amount: '2.00' },
+    ]);
+
+    const before = await rowsOf('1 = 1');
+    writeMigration('V2__cleanup.sql', 'DELETE FROM t_order WHERE amount > 5;\n');
+    const refused = await cli(['migrate', 'apply']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/migrations\/V2__cleanup\.sql:1:1: statement 1: DELETE on sharded table t_order has no condition on its sharding column \(user_id\): it would run on every shard/);
+    expect(refused.stderr).toContain('-- shardship: all-shards');
+    expect(await rowsOf('1 = 1')).toEqual(before);
+
+    writeMigration('V2__cleanup.sql', '-- shardship: all-shards\nDELETE FROM t_order WHERE amount > 5;\n');
+    const marked = await cli(['migrate', 'apply']);
+    expect(marked.code, marked.stdout + marked.stderr).toBe(0);
+    expect(await rowsOf('amount > 5')).toEqual([]);
+    expect((await rowsOf('id > 1000')).map((r) => r.id)).toEqual([1001, 1002]);
+  });
+});
