@@ -32,7 +32,10 @@ export function compileAlgorithm(expression: string): InlineAlgorithm {
   const columns = new Set<string>();
   const collect = (e: Expr): void => {
     if ('col' in e) columns.add(e.col);
-    else if ('a' in e) (collect(e.a), collect(e.b));
+    else if ('a' in e) {
+      collect(e.a);
+      collect(e.b);
+    }
     else if ('neg' in e) collect(e.neg);
     else if ('abs' in e) collect(e.abs);
   };
