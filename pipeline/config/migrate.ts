@@ -6,11 +6,21 @@ export const ShardNodeConfig = z.strictObject({
   concurrency: boundedInt(1, 256).optional(),
 });
 
+export const ShardingStrategyConfig = z
+  .strictObject({
+    shardingColumn: z.string().describe('Column whose value picks the database (databaseStrategy) or the table (tableStrategy).'),
+    algorithmExpression: z.string().describe('ShardingSphere INLINE algorithm, e.g. ds_${user_id % 2} or t_order_${order_id % 16}.'),
+  })
+  .describe('How rows are routed, as ShardingSphere\'s standard strategy with an INLINE algorithm.');
+export type ShardingStrategyConfig = z.infer<typeof ShardingStrategyConfig>;
+
 export const LogicalTableConfig = z.union([
   z.strictObject({
     kind: z.literal('sharded'),
     actualDataNodes: z.string().describe('ShardingSphere inline expression, e.g. loan_${0..3}.t_order_${0..15}.'),
-    shardKey: z.string().describe('Column that routes a row to its shard (code must constrain it).'),
+    shardKey: z.string().optional().describe('Column code must constrain; default: the strategies\' sharding columns.'),
+    databaseStrategy: ShardingStrategyConfig.optional().describe('Which database a row goes to (default: the environment\'s defaultDatabaseStrategy).'),
+    tableStrategy: ShardingStrategyConfig.optional().describe('Which table of that database a row goes to (default: defaultTableStrategy).'),
   }),
   z.strictObject({ kind: z.literal('broadcast').describe('Same table in every physical database.') }),
   z.strictObject({ kind: z.literal('single').describe('One table in one database.'), database: z.string() }),
@@ -21,6 +31,12 @@ export const EnvironmentTopology = z.strictObject({
   databases: z.record(z.string(), z.string()).describe('Physical database -> node name.'),
   tables: z.record(z.string(), LogicalTableConfig),
   capacityBytes: boundedInt(1, Number.MAX_SAFE_INTEGER).optional().describe('Cap on each physical database size.'),
+  defaultDatabaseStrategy: ShardingStrategyConfig.optional().describe('Database strategy of sharded tables that declare none.'),
+  defaultTableStrategy: ShardingStrategyConfig.optional().describe('Table strategy of sharded tables that declare none.'),
+  bindingTables: z
+    .array(z.union([z.string(), z.array(z.string())]))
+    .optional()
+    .describe('Groups of sharded tables routed alike (a row of each with the same key lands in paired shards): [t_order, t_order_item] or "t_order,t_order_item".'),
 });
 export type EnvironmentTopology = z.infer<typeof EnvironmentTopology>;
 export type LogicalTableConfig = z.infer<typeof LogicalTableConfig>;

@@ -9,8 +9,9 @@ import { checkEffect, statementEffect } from './effects.js';
 import { decideMigration, markFinished, markRunning, progressSql, readHistory, ensureHistoryTable, type HistoryRow, type MigrationAction } from './history.js';
 import { acquireDatabaseLock, releaseDatabaseLock } from './locks.js';
 import { chooseAlgorithms, copyRefusal } from './online-ddl.js';
+import { errorObject, statementWhere } from './statement-errors.js';
 import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration, ShardTarget } from './plan-types.js';
-import { compareCollected, copiesFromPlan, readTableDdls, verifySchemas, type CollectedDdl, type DriftReport } from './verify.js';
+import { compareCollected, copiesFromPlan, physicalIndex, readTableDdls, verifySchemas, type CollectedDdl, type DriftReport, type LogicalTableCopies } from './verify.js';
 
 export type DatabaseOutcome = 'applied' | 'up-to-date' | 'failed' | 'refused' | 'locked' | 'unreachable' | 'skipped';
 
@@ -76,6 +77,12 @@ export interface ApplyOptions {
   lockTimeoutSeconds?: number;
   /** Schema drift check around the apply (default: before and after). */
   verify?: 'before-after' | 'after' | 'off';
+  /**
+   * Every logical table's physical copies, as `migrate verify` reads them (copiesFromTopology).
+   * The after-check compares every copy of each table the plan touches, in every database,
+   * with verify's own function. Without it, the copies the plan names.
+   */
+  tables?: LogicalTableCopies[];
 }
 
 interface Job {
@@ -191,6 +198,9 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
   // session, right before its first statement and right after its last: no extra pass over
   // the shards, and the reads overlap other databases' DDL.
   const collect = { before: verifyMode === 'before-after' ? new Map<string, string | null>() : undefined, after: verifyMode === 'off' ? undefined : new Map<string, string | null>() };
+  const touched = new Set(plan.databases.flatMap((d) => d.migrations.flatMap((m) => m.statements.map((st) => st.logicalTable))));
+  const afterCopies = (opts.tables ?? copiesFromPlan(plan)).filter((t) => touched.has(t.logicalTable));
+  const names = physicalIndex(opts.tables ?? afterCopies);
 
   const waves = planWaves(pending, opts.canary);
   run.waves = waves.map((w) => w.map((d) => d.target.database));
@@ -234,7 +244,7 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
       const failed = wave.filter((d) => reports.get(d.target.database)?.outcome !== 'applied');
       if (failed.length > 0) run.stopped = `canary failed on ${failed.map((d) => d.target.database).join(', ')}: the other databases were not touched`;
       else if (collect.after) {
-        run.verifyCanary = compareCollected(copiesFromPlan(plan, new Set(wave.map((d) => d.target.database))), collect.after);
+        run.verifyCanary = compareCollected(copiesFromPlan(plan, new Set(wave.map((d) => d.target.database))), collect.after, [], names);
         emit({ type: 'verify', phase: 'canary', report: run.verifyCanary });
         if (!run.verifyCanary.ok) run.stopped = 'canary databases drift from each other after the migration: the other databases were not touched';
       }
@@ -243,15 +253,19 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
 
   if (collect.before && pending.length > 0) {
     const read = new Set([...collect.before.keys()].map((k) => k.slice(0, k.indexOf('.'))));
-    run.verifyBefore = compareCollected(copiesFromPlan(plan, read), collect.before);
+    run.verifyBefore = compareCollected(copiesFromPlan(plan, read), collect.before, [], names);
     emit({ type: 'verify', phase: 'before', report: run.verifyBefore });
   }
   if (collect.after && pending.length > 0) {
-    // Only databases that completed: a failed one is expected to differ until it resumes.
-    // Those this run applied were read in their job; the rest (already up to date) are read now.
-    const done = new Set([...reports.values()].filter((r) => r.outcome === 'applied' || r.outcome === 'up-to-date').map((r) => r.target.database));
-    const read = new Set([...collect.after.keys()].map((k) => k.slice(0, k.indexOf('.'))));
-    run.verifyAfter = await verifySchemas(copiesFromPlan(plan, done), { connections: opts.connections, concurrency: opts.config.concurrency, collected: collect.after, skipDatabases: read });
+    // The same check as `migrate verify`, over the same copies: every copy of every table the
+    // plan touches, in every database, failed ones included (a half-applied database IS drift).
+    // Databases whose copies were all read at the end of their job are not read again.
+    const skip = new Set<string>();
+    for (const db of plan.databases) {
+      const keys = afterCopies.flatMap((t) => t.copies.filter((c) => c.database === db.target.database).map((c) => `${c.database}.${c.table}`));
+      if (keys.every((k) => collect.after!.has(k))) skip.add(db.target.database);
+    }
+    run.verifyAfter = await verifySchemas(afterCopies, { connections: opts.connections, concurrency: opts.config.concurrency, collected: collect.after, skipDatabases: skip, names });
     emit({ type: 'verify', phase: 'after', report: run.verifyAfter });
   }
   return finish();
@@ -428,7 +442,7 @@ class Executor {
       }
       if (status === 'partial' || status === 'unknown') {
         throw new StatementFailure(
-          `statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}) was interrupted and ${status === 'partial' ? 'only part of its effect is present' : `its effect cannot be verified (${reason ?? ''})`}: finish or undo it by hand, then run \`shardship migrate repair\``,
+          `${statementWhere(migration, st, conn.target.database)} was interrupted and ${status === 'partial' ? 'only part of its effect is present' : `its effect cannot be verified (${reason ?? ''})`}: finish or undo it by hand, then run \`shardship migrate repair\``,
           st,
           migration.version,
         );
@@ -442,17 +456,21 @@ class Executor {
     const progressParams = [st.index + 1, migration.version];
     if (st.kind === 'dml') {
       // DML is transactional: commit it together with its progress, so it runs exactly once.
-      await this.withLockRetries(job, report, st, migration, async () => {
-        await conn.execute('START TRANSACTION');
-        try {
-          await conn.execute(st.sql);
-          await conn.execute(progressSql, progressParams);
-          await conn.execute('COMMIT');
-        } catch (e) {
-          await conn.execute('ROLLBACK').catch(() => undefined);
-          throw e;
-        }
-      });
+      try {
+        await this.withLockRetries(job, report, st, migration, async () => {
+          await conn.execute('START TRANSACTION');
+          try {
+            await conn.execute(st.sql);
+            await conn.execute(progressSql, progressParams);
+            await conn.execute('COMMIT');
+          } catch (e) {
+            await conn.execute('ROLLBACK').catch(() => undefined);
+            throw e;
+          }
+        });
+      } catch (e) {
+        throw this.failure(e, job, migration, st);
+      }
       return;
     }
     const choice = chooseAlgorithms(st.sql, this.opts.config.allowCopyAlter);
@@ -472,10 +490,17 @@ class Executor {
           lastUnsupported = e;
           continue;
         }
-        throw e instanceof StatementFailure ? e : new StatementFailure(`statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}): ${errorText(e)}`, st, migration.version, { cause: e });
+        throw this.failure(e, job, migration, st);
       }
     }
     throw new StatementFailure(this.opts.config.allowCopyAlter ? errorText(lastUnsupported) : copyRefusal(st.sql), st, migration.version, { cause: lastUnsupported });
+  }
+
+  /** A statement's error with where it came from (file:line, physical table) and the object MySQL names. */
+  private failure(e: unknown, job: Job, migration: PlannedMigration, st: PhysicalStatement): StatementFailure {
+    if (e instanceof StatementFailure) return e;
+    const message = errorText(e);
+    return new StatementFailure(`${statementWhere(migration, st, job.db.target.database, errorObject(message, st.sql))}: ${message}`, st, migration.version, { cause: e });
   }
 
   /** Bounded retries on lock-wait timeouts and deadlocks, with a short growing pause between tries. */
@@ -490,7 +515,7 @@ class Executor {
         if (!retryable) throw e;
         if (attempt >= retries) {
           throw new StatementFailure(
-            `statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}) waited for a table lock ${attempt + 1} times (${this.lockWaitSeconds}s each) and gave up: a long transaction holds it; end it and re-run apply`,
+            `${statementWhere(migration, st, job.db.target.database)} waited for a table lock ${attempt + 1} times (${this.lockWaitSeconds}s each) and gave up: a long transaction holds it; end it and re-run apply`,
             st,
             migration.version,
             { cause: e },

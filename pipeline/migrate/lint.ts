@@ -16,7 +16,7 @@ export type SchemaState = Map<string, Map<string, ColumnType>>;
 
 /** The topology facts rules need, merged over every environment. */
 export interface LintTopology {
-  tables: Record<string, { kind: TableKind; shardKey?: string }>;
+  tables: Record<string, { kind: TableKind; shardKey?: string; shardingColumns?: string[] }>;
   /** Physical table name -> its logical table (sharded tables whose names differ). */
   physicalNames: Map<string, string>;
 }
@@ -162,7 +162,7 @@ export function lintTopologyFrom(config: MigrateConfig | undefined, environment?
 
 export function addTopology(merged: LintTopology, topo: Topology): void {
   for (const t of Object.values(topo.tables)) {
-    merged.tables[t.name] ??= { kind: t.kind, ...(t.shardKey ? { shardKey: t.shardKey } : {}) };
+    merged.tables[t.name] ??= { kind: t.kind, ...(t.shardKey ? { shardKey: t.shardKey } : {}), ...(t.shardingColumns ? { shardingColumns: t.shardingColumns } : {}) };
   }
   for (const [p, l] of physicalShardNames(topo)) if (!merged.tables[p]) merged.physicalNames.set(p, l);
 }

@@ -13,7 +13,14 @@ export interface MigrationStatement {
   sql: string;
   /** 1-based line of the statement's first token. */
   line: number;
+  /**
+   * Marked `-- shardship: all-shards` (on the line before the statement, or inside it): an
+   * UPDATE/DELETE on a sharded table without a sharding-column condition may run on every shard.
+   */
+  allShards?: boolean;
 }
+
+const ALL_SHARDS = /\bshardship:\s*all-shards\b/;
 
 export interface MigrationFile {
   version: string;
@@ -72,7 +79,11 @@ export function parseMigrationFile(file: string, bytes: Buffer): MigrationFile {
     file,
     checksum: sha256(bytes),
     text,
-    statements: split.statements.map((s, i) => ({ number: i + 1, sql: s.sql, line: s.line })),
+    statements: split.statements.map((s, i) => {
+      const last = s.line + (s.sql.match(/\n/g)?.length ?? 0);
+      const marked = split.comments.some((c) => c.line >= s.line - 1 && c.line <= last && ALL_SHARDS.test(c.text));
+      return { number: i + 1, sql: s.sql, line: s.line, ...(marked ? { allShards: true } : {}) };
+    }),
     comments: split.comments,
   };
 }

@@ -1,5 +1,6 @@
 // Online DDL: which ALTER algorithms to try, in order, for one statement (pure), and the
 // splitting of ALTER specifications that effects.ts also uses.
+import { isSignificant, tokenize } from './sql-tokens.js';
 
 export type Algorithm = 'INSTANT' | 'INPLACE' | 'COPY';
 
@@ -8,39 +9,49 @@ export interface DdlVariant {
   sql: string;
 }
 
-/** Split `a, b(c, d), 'x,y'` at top-level commas. */
+/**
+ * Split `a, b(c, d), 'x,y'` at top-level commas. Token-aware: commas and parentheses inside
+ * strings, backticked names and comments do not count.
+ */
 export function splitTopLevel(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
-  let quote: string | null = null;
   let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quote) {
-      if (ch === '\\') i++;
-      else if (ch === quote) quote = null;
-      continue;
-    }
-    if (ch === "'" || ch === '"' || ch === '`') quote = ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
-      parts.push(text.slice(start, i).trim());
-      start = i + 1;
+  for (const t of tokenize(text)) {
+    if (t.type !== 'punct') continue;
+    if (t.text === '(') depth++;
+    else if (t.text === ')') depth--;
+    else if (t.text === ',' && depth === 0) {
+      parts.push(text.slice(start, t.start).trim());
+      start = t.end;
     }
   }
   parts.push(text.slice(start).trim());
   return parts.filter((p) => p.length > 0);
 }
 
-/** Strip comments and a trailing semicolon; keep the statement text otherwise. */
+/**
+ * Strip comments and a trailing semicolon; keep every other character as written. Token-aware
+ * (sql-tokens.ts): `/*`, `--`, `#` and `;` inside strings and backticked names are text, not
+ * syntax. Executable comments (`/*! ... *\/`, `/*M! ... *\/`) are kept: the server runs them.
+ */
 export function stripSql(sql: string): string {
-  return sql
-    .replace(/\/\*(?!!)[\s\S]*?\*\//g, ' ')
-    .replace(/(^|\s)(--\s|#)[^\n]*/g, '$1')
-    .trim()
-    .replace(/;\s*$/, '')
-    .trim();
+  const tokens = tokenize(sql);
+  let out = '';
+  for (const t of tokens) {
+    if (t.type === 'comment' && !/^\/\*M?!/.test(t.text)) out += t.text.startsWith('/*') ? ' ' : '';
+    else out += t.text;
+  }
+  out = out.trim();
+  // A trailing `;` is punctuation only outside a string: the tokenizer already told them apart.
+  const last = tokenize(out).filter(isSignificant).at(-1);
+  if (last?.type === 'punct' && last.text === ';') out = out.slice(0, last.start).trim();
+  return out;
+}
+
+/** Whether `word` occurs as a keyword (not inside a string, comment or backticked name). */
+function hasKeyword(text: string, word: string): boolean {
+  return tokenize(text).some((t) => t.type === 'word' && t.text.toUpperCase() === word);
 }
 
 const IDENT = '(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)';
@@ -76,7 +87,7 @@ export function chooseAlgorithms(sql: string, allowCopyAlter: boolean): Algorith
       }
       return { variants: [{ algorithm: 'AS_WRITTEN', sql: body }], shape };
     }
-    if (/\bPARTITION\b/i.test(alter[2] ?? '')) return { variants: [{ algorithm: 'AS_WRITTEN', sql: body }], shape };
+    if (hasKeyword(alter[2] ?? '', 'PARTITION')) return { variants: [{ algorithm: 'AS_WRITTEN', sql: body }], shape };
     const hasLock = specs.some((s) => /^LOCK\s*=?/i.test(s));
     const variants: DdlVariant[] = [];
     // A newline before the option ends any trailing `--` comment the plan kept.
@@ -85,7 +96,7 @@ export function chooseAlgorithms(sql: string, allowCopyAlter: boolean): Algorith
     if (allowCopyAlter) variants.push({ algorithm: 'COPY', sql: `${body}\n, ALGORITHM=COPY` });
     return { variants, shape };
   }
-  if (CREATE_INDEX_RE.test(body) && !/\bALGORITHM\b/i.test(body)) {
+  if (CREATE_INDEX_RE.test(body) && !hasKeyword(body, 'ALGORITHM')) {
     return { variants: [{ algorithm: 'INPLACE', sql: `${body}\n ALGORITHM=INPLACE LOCK=NONE` }], shape: 'create-index' };
   }
   return { variants: [{ algorithm: 'AS_WRITTEN', sql: body }], shape: 'other' };

@@ -16,7 +16,9 @@ import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import type { MigrationStatement } from './migration-files.js';
 import { parseMySql, SqlParseError, type SqlAst } from './sql-parser.js';
 import { isSignificant, tokenize, type Token } from './sql-tokens.js';
-import { copiesByDatabase, type LogicalTable, type Topology } from './topology.js';
+import { DmlRoutingError, routeShardedDml } from './dml-routing.js';
+import { physicalObjectName } from './object-names.js';
+import { copiesByDatabase, physicalShardNames, sameLayout, type LogicalTable, type Topology } from './topology.js';
 
 export interface AnalyzedStatement extends MigrationStatement {
   file: string;
@@ -128,28 +130,38 @@ export function routeStatement(st: AnalyzedStatement, topology: Topology): Map<s
   const fail = (message: string, hint?: string): never => {
     throw new ConfigError([problem(st.file, st.line, `statement ${st.number}: ${message}`, hint)]);
   };
-  const resolved: LogicalTable[] = st.tables.map(
-    (name) =>
-      topology.tables[name] ??
-      fail(
-        `table "${name}" is not in the topology of environment "${topology.environment}"`,
-        `declare it under migrate.environments.${topology.environment}.tables (kind sharded, broadcast or single) before a migration uses it`,
-      ),
-  );
+  let physicalNames: Map<string, string> | undefined;
+  const resolved: LogicalTable[] = st.tables.map((name) => {
+    const table = topology.tables[name];
+    if (table) return table;
+    // A physical shard name written by hand: the fix is the logical name, not a new declaration.
+    const logical = (physicalNames ??= physicalShardNames(topology)).get(name);
+    if (logical !== undefined) {
+      return fail(
+        `"${name}" is a physical table of "${logical}": use the logical name ${logical}`,
+        `migrations are written against logical tables; shardship runs the statement on every physical copy of ${logical}`,
+      );
+    }
+    return fail(
+      `table "${name}" is not in the topology of environment "${topology.environment}"`,
+      `declare it under migrate.environments.${topology.environment}.tables (kind sharded, broadcast or single) before a migration uses it`,
+    );
+  });
   const anchor = resolved[0]!;
   const out = new Map<string, RoutedStatement[]>();
   const others = resolved.slice(1);
 
+  if (anchor.kind === 'sharded' && st.kind === 'dml') return routeDml(st, anchor, others, fail);
   if (anchor.kind === 'sharded') {
     const layout = copiesByDatabase(anchor);
     const sharded = others.filter((t) => t.kind === 'sharded');
     for (const t of sharded) {
-      const other = copiesByDatabase(t);
-      const same = other.size === layout.size && [...layout].every(([db, list]) => other.get(db)?.length === list.length);
-      if (!same) {
+      // Pairing by position is right only when a row of each with the same key lands in paired
+      // shards: same layout and the same sharding columns (binding tables are checked for this).
+      if (!sameLayout(anchor, t)) {
         fail(
           `"${anchor.name}" and "${t.name}" are sharded differently; a statement naming both pairs their shards by index`,
-          'give both tables the same databases and the same number of physical tables in each, or split the statement',
+          'give both tables the same databases, the same number of physical tables in each and the same sharding columns (declare them in bindingTables), or split the statement',
         );
       }
     }
@@ -194,12 +206,74 @@ export function routeStatement(st: AnalyzedStatement, topology: Topology): Map<s
   return out;
 }
 
+/** DML on a sharded table: each row (INSERT) or condition (UPDATE/DELETE) to its physical tables. */
+function routeDml(st: AnalyzedStatement, anchor: LogicalTable, others: LogicalTable[], fail: (message: string, hint?: string) => never): Map<string, RoutedStatement[]> {
+  const otherSharded = others.find((t) => t.kind === 'sharded');
+  if (otherSharded) fail(`data change naming sharded tables "${anchor.name}" and "${otherSharded.name}" cannot be routed row by row`, 'write one statement per sharded table');
+  for (const t of others) {
+    if (t.kind === 'single' && [...copiesByDatabase(anchor).keys()].some((d) => d !== t.physical[0]!.database)) fail(`sharded "${anchor.name}" refers to single table "${t.name}", which only exists in ${t.physical[0]!.database}`, 'make the referenced table broadcast');
+  }
+  let routes;
+  try {
+    routes = routeShardedDml(st.sql, st.ast, anchor, Boolean(st.allShards));
+  } catch (e) {
+    if (e instanceof DmlRoutingError) return fail(e.message, e.hint);
+    throw e;
+  }
+  const out = new Map<string, RoutedStatement[]>();
+  for (const r of routes) {
+    const mapping = new Map([[anchor.name, r.copy.physicalTable]]);
+    const sql = rewriteTableNames(r.sql, mapping);
+    // Prove it: the text for this copy parses to the statement with only its rows and its table name.
+    let parsed: SqlAst | undefined;
+    try {
+      parsed = parseMySql(sql);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || JSON.stringify(mapTableNames(parsed, new Map([[r.copy.physicalTable, anchor.name]]), new Map())) !== JSON.stringify(r.ast)) {
+      fail(`cannot rewrite this data change for ${r.copy.database}.${r.copy.physicalTable} safely`, 'a column or alias may share the table name; rename it or split the statement');
+    }
+    out.set(r.copy.database, [...(out.get(r.copy.database) ?? []), { sql, logicalTable: anchor.name, physicalTable: r.copy.physicalTable }]);
+  }
+  return out;
+}
+
 const TABLE_INTRO = new Set(['TABLE', 'EXISTS', 'ON', 'REFERENCES', 'INTO', 'UPDATE', 'FROM', 'JOIN', 'STRAIGHT_JOIN', 'LIKE', 'TRUNCATE']);
 
 /** A statement's tokens and which of them are table names in table positions. */
 export interface TableTokens {
   tokens: Token[];
   tableAt: Set<Token>;
+  /** Names of database-scoped objects (FOREIGN KEY and CHECK constraints) the statement defines or drops. */
+  objectAt: Set<Token>;
+}
+
+/**
+ * Constraint names MySQL scopes to the database: `CONSTRAINT name FOREIGN KEY|CHECK`,
+ * `FOREIGN KEY name (` (the constraint's name when no CONSTRAINT name is given),
+ * `DROP FOREIGN KEY name`, `DROP CHECK name`, `DROP CONSTRAINT name`. PRIMARY KEY and UNIQUE
+ * constraint names are index names, scoped to the table: kept.
+ */
+function findObjectTokens(sig: Token[]): Set<Token> {
+  const out = new Set<Token>();
+  const upper = (t: Token | undefined): string => (t && t.type === 'word' ? t.text.toUpperCase() : '');
+  const isName = (t: Token | undefined): t is Token => t !== undefined && (t.type === 'quoted' || (t.type === 'word' && !['FOREIGN', 'CHECK', 'PRIMARY', 'UNIQUE', 'KEY', 'INDEX'].includes(upper(t))));
+  for (let i = 0; i < sig.length; i++) {
+    const w = upper(sig[i]);
+    const next = sig[i + 1];
+    if (w === 'CONSTRAINT' && isName(next) && ['FOREIGN', 'CHECK'].includes(upper(sig[i + 2]))) out.add(next);
+    else if (w === 'FOREIGN' && upper(next) === 'KEY' && isName(sig[i + 2]) && sig[i + 3]?.text === '(' && !(upper(sig[i - 2]) === 'CONSTRAINT' && isName(sig[i - 1]))) {
+      if (upper(sig[i - 1]) !== 'DROP') out.add(sig[i + 2]!);
+    }
+    if (w === 'DROP') {
+      if (upper(next) === 'FOREIGN' && upper(sig[i + 2]) === 'KEY' && isName(sig[i + 3])) out.add(sig[i + 3]!);
+      else if ((upper(next) === 'CHECK' || upper(next) === 'CONSTRAINT') && isName(sig[i + 2]) && upper(sig[i + 2]) !== 'IF') out.add(sig[i + 2]!);
+      else if ((upper(next) === 'CHECK' || upper(next) === 'CONSTRAINT') && upper(sig[i + 2]) === 'IF' && isName(sig[i + 4])) out.add(sig[i + 4]!);
+      else if (upper(next) === 'FOREIGN' && upper(sig[i + 3]) === 'IF' && isName(sig[i + 5])) out.add(sig[i + 5]!);
+    }
+  }
+  return out;
 }
 
 /** Find the identifier tokens (bare or backticked) that name one of `names` in a table position. */
@@ -223,16 +297,22 @@ export function findTableTokens(sql: string, names: ReadonlySet<string>): TableT
       (sig[i + 1]?.text === '.' && isIdent(sig[i + 2]));
     if (inTablePosition) tableAt.add(t);
   }
-  return { tokens, tableAt };
+  return { tokens, tableAt, objectAt: findObjectTokens(sig) };
 }
 
-/** The original text with the table tokens replaced; backticks are kept. */
-export function renderTableTokens({ tokens, tableAt }: TableTokens, mapping: ReadonlyMap<string, string>): string {
+const quoteLike = (t: Token, name: string): string => (t.type === 'quoted' ? '`' + name.replace(/`/g, '``') + '`' : name);
+
+/**
+ * The original text with the table tokens replaced; backticks are kept. With `owner` (the
+ * physical table the statement acts on), database-scoped object names get their per-table name.
+ */
+export function renderTableTokens({ tokens, tableAt, objectAt }: TableTokens, mapping: ReadonlyMap<string, string>, owner?: string): string {
   let out = '';
   for (const t of tokens) {
     const physical = tableAt.has(t) ? mapping.get(t.value) : undefined;
-    if (physical === undefined) out += t.text;
-    else out += t.type === 'quoted' ? '`' + physical.replace(/`/g, '``') + '`' : physical;
+    if (physical !== undefined) out += quoteLike(t, physical);
+    else if (owner !== undefined && objectAt.has(t)) out += quoteLike(t, physicalObjectName(t.value, owner));
+    else out += t.text;
   }
   return out;
 }
@@ -254,11 +334,12 @@ class StatementRewriter {
 
   constructor(
     private readonly st: AnalyzedStatement,
-    names: readonly string[],
+    private readonly names: readonly string[],
   ) {
     this.tokens = findTableTokens(st.sql, new Set(names));
   }
 
+  /** `mapping`: logical -> physical for this copy; the first name is the table the statement acts on. */
   rewrite(mapping: Map<string, string>): string {
     const plain = [...mapping.values()].every((n) => /^[A-Za-z_][A-Za-z0-9_$]*$/.test(n) && /[0-9]/.test(n));
     if (!plain) return this.check(mapping);
@@ -267,15 +348,18 @@ class StatementRewriter {
       this.check(probe);
       this.proven = true;
     }
-    return renderTableTokens(this.tokens, mapping);
+    return renderTableTokens(this.tokens, mapping, mapping.get(this.names[0]!));
   }
 
-  /** Rewrite, then prove the result is the same statement on other tables. */
+  /** Rewrite, then prove the result is the same statement on other tables (and other constraint names). */
   private check(mapping: Map<string, string>): string {
     const st = this.st;
-    const sql = renderTableTokens(this.tokens, mapping);
+    const owner = mapping.get(this.names[0]!);
+    const sql = renderTableTokens(this.tokens, mapping, owner);
     const reverse = new Map<string, string>();
     for (const [logical, physical] of mapping) reverse.set(physical, logical);
+    const objects = new Map<string, string>();
+    if (owner !== undefined) for (const t of this.tokens.objectAt) objects.set(physicalObjectName(t.value, owner), t.value);
     let rewrittenAst: SqlAst;
     try {
       rewrittenAst = parseMySql(sql);
@@ -285,7 +369,7 @@ class StatementRewriter {
       });
     }
     const leftover = collectTables(rewrittenAst).find((r) => mapping.has(r.table) && mapping.get(r.table) !== r.table);
-    const same = JSON.stringify(mapTableNames(rewrittenAst, reverse)) === JSON.stringify(st.ast);
+    const same = JSON.stringify(mapTableNames(rewrittenAst, reverse, objects)) === JSON.stringify(st.ast);
     if (leftover || !same) {
       throw new ConfigError([
         problem(
@@ -300,12 +384,16 @@ class StatementRewriter {
   }
 }
 
-function mapTableNames(node: unknown, reverse: Map<string, string>): unknown {
-  if (Array.isArray(node)) return node.map((n) => mapTableNames(n, reverse));
+const OBJECT_NAME_KEYS = new Set(['constraint', 'key', 'index']);
+
+function mapTableNames(node: unknown, reverse: Map<string, string>, objects: Map<string, string>): unknown {
+  if (Array.isArray(node)) return node.map((n) => mapTableNames(n, reverse, objects));
   if (!node || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-    out[k] = k === 'table' && typeof v === 'string' ? (reverse.get(v) ?? v) : mapTableNames(v, reverse);
+    if (k === 'table' && typeof v === 'string') out[k] = reverse.get(v) ?? v;
+    else if (OBJECT_NAME_KEYS.has(k) && typeof v === 'string') out[k] = objects.get(v) ?? v;
+    else out[k] = mapTableNames(v, reverse, objects);
   }
   return out;
 }

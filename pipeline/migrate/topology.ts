@@ -6,6 +6,7 @@ import { ConfigError, type ConfigProblem, type SourcePosition } from '../core/er
 import type { MigrateConfig } from '../config/migrate.js';
 import { positionOf, type YamlSource } from '../config/yaml-source.js';
 import { expandDataNodes, InlineExpressionError } from './inline-expression.js';
+import { compileAlgorithm, ShardingAlgorithmError } from './sharding-algorithm.js';
 import type { ShardTarget } from './plan-types.js';
 
 export interface TopologyNode {
@@ -22,11 +23,26 @@ export interface PhysicalTableRef extends ShardTarget {
 
 export type TableKind = 'sharded' | 'broadcast' | 'single';
 
+/** A resolved ShardingSphere standard strategy with an INLINE algorithm. */
+export interface ShardingStrategy {
+  shardingColumn: string;
+  algorithmExpression: string;
+}
+
 export interface LogicalTable {
   name: string;
   kind: TableKind;
-  /** Sharded tables only: the column that routes a row to its shard. */
+  /** Sharded tables only: the column code must constrain (the first sharding column when not written). */
   shardKey?: string;
+  /** Sharded tables only: which database a row goes to (own, else the environment default). */
+  databaseStrategy?: ShardingStrategy;
+  /** Sharded tables only: which table of that database (own, else the environment default). */
+  tableStrategy?: ShardingStrategy;
+  /**
+   * Sharded tables only: every column that picks the database or the table; a query must
+   * constrain all of them to hit one shard (the shardKey alone when no strategy is declared).
+   */
+  shardingColumns?: string[];
   /** Every physical copy, in expansion order (sharded), database order (broadcast), or one (single). */
   physical: PhysicalTableRef[];
 }
@@ -38,6 +54,8 @@ export interface Topology {
   databases: ShardTarget[];
   tables: Record<string, LogicalTable>;
   capacityBytes?: number;
+  /** Groups of sharded tables routed alike (ShardingSphere bindingTables). */
+  bindingTables: string[][];
 }
 
 export interface TopologyOptions {
@@ -158,7 +176,40 @@ export function resolveTopology(config: MigrateConfig, environment: string, sour
         if (claim(name, ref, exprPath)) physical.push(ref);
       }
       if (missing) continue;
-      tables[name] = { name, kind: 'sharded', shardKey: table.shardKey, physical };
+      const strategies: { databaseStrategy?: ShardingStrategy; tableStrategy?: ShardingStrategy } = {};
+      let bad = false;
+      for (const [key, own, fallback] of [
+        ['databaseStrategy', table.databaseStrategy, env.defaultDatabaseStrategy],
+        ['tableStrategy', table.tableStrategy, env.defaultTableStrategy],
+      ] as const) {
+        const strategy = own ?? fallback;
+        if (!strategy) continue;
+        const where = own ? [...tablePath, key] : [...envPath, key === 'databaseStrategy' ? 'defaultDatabaseStrategy' : 'defaultTableStrategy'];
+        try {
+          const algorithm = compileAlgorithm(strategy.algorithmExpression);
+          const stray = algorithm.columns.find((c) => c !== strategy.shardingColumn);
+          if (stray !== undefined) throw new ShardingAlgorithmError(`"${strategy.algorithmExpression}" reads ${stray}, not the sharding column ${strategy.shardingColumn}`);
+        } catch (e) {
+          if (!(e instanceof ShardingAlgorithmError)) throw e;
+          problems.push({ path: dotted([...where, 'algorithmExpression']), message: e.message, ...at([...where, 'algorithmExpression']) });
+          bad = true;
+          continue;
+        }
+        strategies[key] = { shardingColumn: strategy.shardingColumn, algorithmExpression: strategy.algorithmExpression };
+      }
+      if (bad) continue;
+      const columns = [...new Set([strategies.databaseStrategy?.shardingColumn, strategies.tableStrategy?.shardingColumn].filter((c): c is string => c !== undefined))];
+      const shardKey = table.shardKey ?? strategies.tableStrategy?.shardingColumn ?? strategies.databaseStrategy?.shardingColumn;
+      if (shardKey === undefined) {
+        problems.push({
+          path: dotted(tablePath),
+          message: `sharded table "${name}" says neither how rows are routed nor which column code must constrain`,
+          hint: 'add databaseStrategy/tableStrategy { shardingColumn, algorithmExpression } (or the environment defaults), or at least shardKey',
+          ...at(tablePath),
+        });
+        continue;
+      }
+      tables[name] = { name, kind: 'sharded', shardKey, ...strategies, shardingColumns: columns.length ? columns : [shardKey], physical };
     } else if (table.kind === 'single') {
       const node = needDatabase(table.database, [...tablePath, 'database']);
       if (node === undefined) continue;
@@ -178,12 +229,37 @@ export function resolveTopology(config: MigrateConfig, environment: string, sour
   const ordered: Record<string, LogicalTable> = {};
   for (const name of Object.keys(env.tables)) if (tables[name]) ordered[name] = tables[name];
 
+  const bindingTables: string[][] = [];
+  (env.bindingTables ?? []).forEach((group, i) => {
+    const names = (Array.isArray(group) ? group : group.split(',')).map((n) => n.trim()).filter(Boolean);
+    const path = [...envPath, 'bindingTables', i];
+    const notSharded = names.find((n) => env.tables[n]?.kind !== 'sharded');
+    if (notSharded !== undefined) {
+      problems.push({ path: dotted(path), message: `binding table "${notSharded}" is not a sharded table of this environment`, hint: 'bindingTables groups sharded tables routed alike', ...at(path) });
+      return;
+    }
+    const layouts = names.map((n) => tables[n]).filter((t): t is LogicalTable => t !== undefined);
+    const first = layouts[0];
+    const differs = first ? layouts.find((t) => !sameLayout(first, t)) : undefined;
+    if (first && differs) {
+      problems.push({
+        path: dotted(path),
+        message: `binding tables "${first.name}" and "${differs.name}" are not sharded alike`,
+        hint: 'binding tables need the same databases, the same number of physical tables in each and the same sharding columns',
+        ...at(path),
+      });
+      return;
+    }
+    bindingTables.push(names);
+  });
+
   if (problems.length) throw new ConfigError(problems);
   return {
     environment,
     nodes,
     databases,
     tables: ordered,
+    bindingTables,
     ...(env.capacityBytes !== undefined ? { capacityBytes: env.capacityBytes } : {}),
   };
 }
@@ -207,4 +283,18 @@ export function copiesByDatabase(table: LogicalTable): Map<string, PhysicalTable
     byDb.set(p.database, list);
   }
   return byDb;
+}
+
+/** Same databases, same number of copies in each, same sharding columns: shards pair by position. */
+export function sameLayout(a: LogicalTable, b: LogicalTable): boolean {
+  const la = copiesByDatabase(a);
+  const lb = copiesByDatabase(b);
+  if (la.size !== lb.size || ![...la].every(([db, list]) => lb.get(db)?.length === list.length)) return false;
+  const cols = (t: LogicalTable) => [t.databaseStrategy?.shardingColumn ?? '', t.tableStrategy?.shardingColumn ?? ''].join('|');
+  return cols(a) === cols(b);
+}
+
+/** Whether two sharded tables are declared in one bindingTables group. */
+export function areBound(topology: Topology, a: string, b: string): boolean {
+  return topology.bindingTables.some((g) => g.includes(a) && g.includes(b));
 }

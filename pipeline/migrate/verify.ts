@@ -6,6 +6,7 @@ import pLimit from 'p-limit';
 import type { ShardConnection, ShardConnector } from '../mysql/types.js';
 import type { MigrationPlan, ShardTarget } from './plan-types.js';
 import { quoteIdentifier } from './history.js';
+import { logicalObjectName } from './object-names.js';
 
 export interface TableCopy {
   node: string;
@@ -41,14 +42,47 @@ export interface DriftReport {
   unreachable: { node: string; database: string; error: string }[];
 }
 
-/** Drop what legitimately differs between copies: the table name and the AUTO_INCREMENT counter. */
+/**
+ * Drop what legitimately differs between copies: the table name, the names the server or
+ * shardship derive from it for database-scoped constraints (`<table>_ibfk_1`, `<table>_chk_1`,
+ * `fk__<table>`, and the index the server makes for a foreign key; see object-names.ts) and the AUTO_INCREMENT counter.
+ */
 export function normalizeCreateTable(ddl: string, physicalTable: string): string {
   const escaped = physicalTable.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return ddl
     .replace(new RegExp('^(CREATE\\s+TABLE\\s+)`' + escaped + '`', 'i'), '$1`<table>`')
-    .replace(new RegExp('`' + escaped + '_ibfk_', 'g'), '`<table>_ibfk_')
+    .replace(new RegExp('`' + escaped + '_(ibfk|chk)_', 'g'), '`<table>_$1_')
+    .replace(/((?:CONSTRAINT|KEY)\s+)`((?:[^`]|``)+)`/g, (_m, kw: string, name: string) => `${kw}\`${logicalObjectName(name.replace(/``/g, '`'), physicalTable).replace(/`/g, '``')}\``)
     .replace(/\s+AUTO_INCREMENT=\d+/i, '')
     .trim();
+}
+
+/** Where each physical table sits: `db.table` -> its logical table, its position in its database, and how many copies that database has. */
+export type PhysicalIndex = Map<string, { logical: string; index: number; inDatabase: number }>;
+
+export function physicalIndex(tables: LogicalTableCopies[]): PhysicalIndex {
+  const out: PhysicalIndex = new Map();
+  for (const t of tables) {
+    const byDb = new Map<string, TableCopy[]>();
+    for (const c of t.copies) byDb.set(c.database, [...(byDb.get(c.database) ?? []), c]);
+    for (const [db, list] of byDb) list.forEach((c, index) => out.set(`${db}.${c.table}`, { logical: t.logicalTable, index, inDatabase: list.length }));
+  }
+  return out;
+}
+
+/**
+ * A foreign key names the physical table it references (`t_order_3`): compare the logical
+ * table instead, and whether it is the copy paired with this one (same position in the
+ * database), which is what the rewrite produces.
+ */
+export function normalizeReferences(ddl: string, copy: TableCopy, index: PhysicalIndex): string {
+  const own = index.get(`${copy.database}.${copy.table}`);
+  return ddl.replace(/(REFERENCES\s+)`((?:[^`]|``)+)`/g, (m, kw: string, name: string) => {
+    const ref = index.get(`${copy.database}.${name.replace(/``/g, '`')}`);
+    if (!ref) return m;
+    const paired = ref.inDatabase === 1 || (own !== undefined && own.index === ref.index);
+    return `${kw}\`<${ref.logical}${paired ? '' : `#${ref.index}`}>\``;
+  });
 }
 
 /** Group copies by DDL; the most common variant is the reference. Pure. */
@@ -105,13 +139,19 @@ export async function readTableDdls(conn: ShardConnection, tables: Iterable<stri
   return into;
 }
 
-/** Compare what was collected. Pure. Databases in `unreachable` are left out of the comparison. */
-export function compareCollected(tables: LogicalTableCopies[], ddl: CollectedDdl, unreachable: DriftReport['unreachable'] = []): DriftReport {
+/**
+ * Compare what was collected. Pure. Databases in `unreachable` are left out of the comparison.
+ * `names` places the physical tables foreign keys may reference (default: `tables`).
+ */
+export function compareCollected(tables: LogicalTableCopies[], ddl: CollectedDdl, unreachable: DriftReport['unreachable'] = [], names: PhysicalIndex = physicalIndex(tables)): DriftReport {
   const down = new Set(unreachable.map((u) => u.database));
   const result = tables.map((t) =>
     compareCopies(
       t.logicalTable,
-      t.copies.filter((c) => !down.has(c.database)).map((copy) => ({ copy, ddl: ddl.get(`${copy.database}.${copy.table}`) ?? null })),
+      t.copies.filter((c) => !down.has(c.database)).map((copy) => {
+        const text = ddl.get(`${copy.database}.${copy.table}`) ?? null;
+        return { copy, ddl: text === null ? null : normalizeReferences(text, copy, names) };
+      }),
     ),
   );
   return { ok: unreachable.length === 0 && result.every((t) => t.drifting.length === 0), tables: result, unreachable };
@@ -132,7 +172,7 @@ export function tablesByDatabase(tables: LogicalTableCopies[]): Map<string, { ta
 
 export async function verifySchemas(
   tables: LogicalTableCopies[],
-  opts: { connections: ShardConnector; concurrency?: number; collected?: CollectedDdl; skipDatabases?: Set<string> },
+  opts: { connections: ShardConnector; concurrency?: number; collected?: CollectedDdl; skipDatabases?: Set<string>; names?: PhysicalIndex },
 ): Promise<DriftReport> {
   // One session per database reads all its tables; databases already read (`collected`) are not read again.
   const ddl: CollectedDdl = new Map(opts.collected ?? []);
@@ -155,7 +195,7 @@ export async function verifySchemas(
         }),
       ),
   );
-  return compareCollected(tables, ddl, unreachable);
+  return compareCollected(tables, ddl, unreachable, opts.names);
 }
 
 /** Text lines for people: one line per drifting table, naming the physical copies. */
@@ -175,13 +215,26 @@ export function formatDrift(report: DriftReport): string[] {
   return lines;
 }
 
-function firstDifference(a: string, b: string): string {
-  const la = a.split('\n').map((l) => l.trim());
-  const lb = b.split('\n').map((l) => l.trim());
-  const onlyB = lb.filter((l) => !la.includes(l));
-  const onlyA = la.filter((l) => !lb.includes(l));
-  const parts = [...onlyB.map((l) => `+ ${l}`), ...onlyA.map((l) => `- ${l}`)];
-  return parts.join('  ').slice(0, 200) || 'different column order';
+/**
+ * The lines only one side has. A line's trailing comma depends on whether a line follows
+ * (`PRIMARY KEY (id)` gains one when a KEY is added after it), so it is not a difference;
+ * repeated lines count as many times as they occur.
+ */
+export function firstDifference(a: string, b: string): string {
+  const lines = (s: string) => s.split('\n').map((l) => l.trim().replace(/,$/, ''));
+  const minus = (x: string[], y: string[]) => {
+    const left = [...y];
+    return x.filter((l) => {
+      const i = left.indexOf(l);
+      if (i < 0) return true;
+      left.splice(i, 1);
+      return false;
+    });
+  };
+  const la = lines(a);
+  const lb = lines(b);
+  const parts = [...minus(lb, la).map((l) => `+ ${l}`), ...minus(la, lb).map((l) => `- ${l}`)];
+  return parts.join('  ').slice(0, 300) || 'different column order';
 }
 
 /** Every logical table of the topology with all its physical copies (for `migrate verify`). */

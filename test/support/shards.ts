@@ -5,8 +5,11 @@ import { rootQuery, type ShardNode } from './mariadb.js';
 
 /** Logical tables by name, as `migrate.environments.<env>.tables` entries (flow style, one line each). */
 export const TOPOLOGY_TABLES = {
-  t_order: "{ kind: sharded, actualDataNodes: 'loan_${0..3}.t_order_${0..3}', shardKey: user_id }",
-  t_order_item: "{ kind: sharded, actualDataNodes: 'loan_${0..3}.t_order_item_${0..3}', shardKey: user_id }",
+  // Rows route by user_id: database user_id % 4, table (user_id / 4) % 4.
+  t_order:
+    "{ kind: sharded, actualDataNodes: 'loan_${0..3}.t_order_${0..3}', shardKey: user_id, databaseStrategy: { shardingColumn: user_id, algorithmExpression: 'loan_${user_id % 4}' }, tableStrategy: { shardingColumn: user_id, algorithmExpression: 't_order_${user_id.intdiv(4) % 4}' } }",
+  t_order_item:
+    "{ kind: sharded, actualDataNodes: 'loan_${0..3}.t_order_item_${0..3}', shardKey: user_id, databaseStrategy: { shardingColumn: user_id, algorithmExpression: 'loan_${user_id % 4}' }, tableStrategy: { shardingColumn: user_id, algorithmExpression: 't_order_item_${user_id.intdiv(4) % 4}' } }",
   t_user: "{ kind: sharded, actualDataNodes: 'loan_${0..3}.t_user_${[0,1]}', shardKey: id }",
   t_config: '{ kind: broadcast }',
   t_region: '{ kind: broadcast }',

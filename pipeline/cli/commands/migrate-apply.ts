@@ -174,7 +174,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     .action(async (opts: CommonFlags & { canary?: number; stopOnError?: boolean; lockTimeout: number }) => {
       const s = await openSession(ctx, opts);
       try {
-        const { applyMigrations } = await import('../../migrate/apply.js');
+        const [{ applyMigrations }, { copiesFromTopology }] = await Promise.all([import('../../migrate/apply.js'), import('../../migrate/verify.js')]);
         const plan = await s.plan();
         for (const f of plan.findings.filter((x) => x.severity === 'error')) ctx.output.err(`${ctx.output.paint.yellow('lint')} ${f.file}:${f.line} ${f.ruleId}: ${f.message}`);
         const progress = progressReporter(opts.json ? { ...ctx.output, isTTY: false } : ctx.output);
@@ -187,6 +187,8 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
           appliedBy: appliedBy(ctx.env),
           lockTimeoutSeconds: opts.lockTimeout,
           onProgress: (e) => progress.onProgress(e),
+          // The after-check is `migrate verify` over the tables the plan touches.
+          tables: copiesFromTopology(s.topology),
         });
         progress.finish();
         if (opts.json) ctx.output.json(run);
@@ -230,7 +232,8 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
       const s = await openSession(ctx, opts);
       try {
         const { copiesFromTopology, verifySchemas } = await import('../../migrate/verify.js');
-        const report = await verifySchemas(copiesFromTopology(s.topology), { connections: s.connections, concurrency: s.config.concurrency });
+        const tables = copiesFromTopology(s.topology);
+        const report = await verifySchemas(tables, { connections: s.connections, concurrency: s.config.concurrency });
         if (opts.json) ctx.output.json(report);
         else {
           for (const line of renderDriftMatrix(report, ctx.output)) ctx.output.out(line);

@@ -4,7 +4,7 @@
 import type { Rule } from 'eslint';
 import type { CallExpression, Node as EsNode } from 'estree';
 import { parseMySqlAll, type SqlAst } from '../../../pipeline/migrate/sql-parser.js';
-import { optionsSchema, readOptions } from './options.js';
+import { optionsSchema, readOptions, shardingColumnsOf } from './options.js';
 
 type Json = Record<string, unknown>;
 
@@ -31,9 +31,16 @@ export function constrainsKey(where: unknown, key: string, names: Set<string>): 
   return false;
 }
 
-/** Sharded tables a statement touches without constraining their key. */
-export function unshardedTables(ast: SqlAst, sharded: Record<string, string>): string[] {
-  const out: string[] = [];
+/**
+ * Sharded tables a statement touches without constraining every column that picks its shard
+ * (the database's and the table's sharding columns), with the columns left unconstrained.
+ */
+export function unshardedTables(ast: SqlAst, sharded: Record<string, string | string[]>): { table: string; missing: string[] }[] {
+  const out: { table: string; missing: string[] }[] = [];
+  const columnsOf = (table: string): string[] => {
+    const v = sharded[table];
+    return v === undefined ? [] : Array.isArray(v) ? v : [v];
+  };
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (!node || typeof node !== 'object') return;
@@ -44,29 +51,32 @@ export function unshardedTables(ast: SqlAst, sharded: Record<string, string>): s
       const sources = [...list(o.from), ...(type === 'update' ? list(o.table) : [])];
       for (const src of sources) {
         const table = typeof src.table === 'string' ? src.table : undefined;
-        const key = table ? sharded[table] : undefined;
-        if (!table || !key) continue;
+        const keys = table ? columnsOf(table) : [];
+        if (!table || !keys.length) continue;
         const names = new Set([table, ...(typeof src.as === 'string' ? [src.as] : [])]);
-        if (!constrainsKey(o.where, key, names)) out.push(table);
+        const missing = keys.filter((key) => !constrainsKey(o.where, key, names));
+        if (missing.length) out.push({ table, missing });
       }
     }
     if (type === 'insert' || type === 'replace') {
       const target = Array.isArray(o.table) ? (o.table[0] as Json | undefined) : undefined;
       const table = typeof target?.table === 'string' ? target.table : undefined;
-      const key = table ? sharded[table] : undefined;
-      if (table && key) {
+      const keys = table ? columnsOf(table) : [];
+      if (table && keys.length) {
         const columns: (string | undefined)[] = Array.isArray(o.columns)
           ? (o.columns as unknown[]).map((c) => (typeof c === 'string' ? c : colName({ column: c })))
           : Array.isArray(o.set)
             ? (o.set as unknown[]).map((s) => colName(s))
             : [];
-        if (!columns.includes(key)) out.push(table);
+        const missing = keys.filter((key) => !columns.includes(key));
+        if (missing.length) out.push({ table, missing });
       }
     }
     for (const [k, v] of Object.entries(o)) if (k !== 'loc') visit(v);
   };
   visit(ast);
-  return [...new Set(out)];
+  const seen = new Set<string>();
+  return out.filter((u) => !seen.has(u.table) && Boolean(seen.add(u.table)));
 }
 
 function sqlOf(arg: EsNode | undefined): string | undefined {
@@ -88,12 +98,12 @@ export const noUnshardedQuery: Rule.RuleModule = {
     docs: { description: 'SQL on a sharded table must constrain its shard key (else it scatters to every shard)' },
     schema: optionsSchema as unknown as Rule.RuleMetaData['schema'],
     messages: {
-      scatter: 'query on sharded table {{table}} does not constrain shard key {{key}} (WHERE {{key}} = ? / IN (...), or INSERT listing it): it scatters to every shard',
+      scatter: 'query on sharded table {{table}} does not constrain shard key {{key}} (WHERE {{key}} = ? / IN (...), or INSERT listing it): it scatters to every shard (the columns that pick both the database and the table must be constrained to hit one)',
     },
   },
   create(context) {
     const opts = readOptions(context.options[0]);
-    const tables = Object.keys(opts.shardedTables);
+    const tables = Object.keys(opts.shardedTables).filter((t) => shardingColumnsOf(opts, t).length);
     if (!tables.length) return {};
     const mentions = new RegExp(`\\b(${tables.map((t) => t.replace(/[$]/g, '\\$')).join('|')})\\b`);
     return {
@@ -110,8 +120,8 @@ export const noUnshardedQuery: Rule.RuleModule = {
           return; // not SQL we can read: no guess
         }
         for (const ast of asts) {
-          for (const table of unshardedTables(ast, opts.shardedTables)) {
-            context.report({ node: arg as EsNode, messageId: 'scatter', data: { table, key: opts.shardedTables[table]! } });
+          for (const { table, missing } of unshardedTables(ast, opts.shardedTables)) {
+            context.report({ node: arg as EsNode, messageId: 'scatter', data: { table, key: missing.join(', ') } });
           }
         }
       },

@@ -38,3 +38,29 @@ describe('online DDL algorithm choice', () => {
     expect(stripSql('/* c */ ALTER TABLE t ADD a INT; ')).toBe('ALTER TABLE t ADD a INT');
   });
 });
+
+describe('SQL text transformations are token-aware', () => {
+  it('stripSql removes comments only, never text inside strings or backticked names', () => {
+    expect(stripSql("ALTER TABLE t ADD COLUMN pat VARCHAR(32) DEFAULT 'x/*y*/z' COMMENT 'glob: src/**/*.ts'")).toBe("ALTER TABLE t ADD COLUMN pat VARCHAR(32) DEFAULT 'x/*y*/z' COMMENT 'glob: src/**/*.ts'");
+    expect(stripSql("ALTER TABLE t ADD COLUMN c INT COMMENT 'a;b -- c';")).toBe("ALTER TABLE t ADD COLUMN c INT COMMENT 'a;b -- c'");
+    expect(stripSql('ALTER TABLE t ADD COLUMN `odd -- /* #` INT -- real\n')).toBe('ALTER TABLE t ADD COLUMN `odd -- /* #` INT');
+    expect(stripSql("ALTER TABLE t /* one */ ADD COLUMN h VARCHAR(4) DEFAULT '#1' # two")).toBe("ALTER TABLE t   ADD COLUMN h VARCHAR(4) DEFAULT '#1'");
+    expect(stripSql("ALTER TABLE t ADD COLUMN q VARCHAR(9) DEFAULT 'it''s;' ;")).toBe("ALTER TABLE t ADD COLUMN q VARCHAR(9) DEFAULT 'it''s;'");
+    expect(stripSql("ALTER TABLE t ADD COLUMN b VARCHAR(9) DEFAULT 'a\\\\' -- x")).toBe("ALTER TABLE t ADD COLUMN b VARCHAR(9) DEFAULT 'a\\\\'");
+    // Executable comments run on the server: kept.
+    expect(stripSql('CREATE TABLE t (a INT) /*!50100 ENGINE=InnoDB */')).toBe('CREATE TABLE t (a INT) /*!50100 ENGINE=InnoDB */');
+  });
+
+  it('splitTopLevel ignores commas and parentheses in strings, names and comments', () => {
+    expect(splitTopLevel("ADD COLUMN a INT COMMENT 'x, (y', ADD COLUMN `b,)` INT /* , */, ADD INDEX i (a, b)")).toEqual([
+      "ADD COLUMN a INT COMMENT 'x, (y'",
+      'ADD COLUMN `b,)` INT /* , */',
+      'ADD INDEX i (a, b)',
+    ]);
+  });
+
+  it('keywords inside strings do not change the algorithm choice', () => {
+    expect(chooseAlgorithms("ALTER TABLE t ADD COLUMN p INT COMMENT 'PARTITION BY'", false).variants.map((v) => v.algorithm)).toEqual(['INSTANT', 'INPLACE']);
+    expect(chooseAlgorithms("CREATE INDEX i ON t (a) COMMENT 'ALGORITHM'", false).variants[0]!.algorithm).toBe('INPLACE');
+  });
+});

@@ -27,7 +27,7 @@ describe('schema drift', () => {
     expect(report.tables[0]!.drifting).toEqual([c('d1', 't_2'), c('d1', 't_3')]);
     const lines = formatDrift(report);
     expect(lines[0]).toBe('drift t: 2 of 4 copies differ from the majority (2 copies)');
-    expect(lines[1]).toBe('  n1/d1.t_2: + `hotfix` int(11) DEFAULT NULL,');
+    expect(lines[1]).toBe('  n1/d1.t_2: + `hotfix` int(11) DEFAULT NULL');
     expect(lines[2]).toBe('  n1/d1.t_3: missing');
     // A table absent everywhere (not created yet) is consistent.
     expect(compareCopies('x', [{ copy: c('d0', 'x'), ddl: null }]).drifting).toEqual([]);

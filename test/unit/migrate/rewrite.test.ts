@@ -39,12 +39,13 @@ describe('routing statements through the topology', () => {
 
   it('pairs identically sharded tables by index (foreign key, rename)', () => {
     const r = route('ALTER TABLE t_order_item ADD CONSTRAINT fk FOREIGN KEY (order_id) REFERENCES t_order (id)');
-    expect(r.get('loan_2')![3]!.sql).toBe('ALTER TABLE t_order_item_3 ADD CONSTRAINT fk FOREIGN KEY (order_id) REFERENCES t_order_3 (id)');
+    // A foreign key's name is scoped to the database: each copy gets its own (object-names.ts).
+    expect(r.get('loan_2')![3]!.sql).toBe('ALTER TABLE t_order_item_3 ADD CONSTRAINT fk__t_order_item_3 FOREIGN KEY (order_id) REFERENCES t_order_3 (id)');
   });
 
   it('keeps a referenced broadcast table as it is', () => {
     const r = route('ALTER TABLE t_order ADD CONSTRAINT fk FOREIGN KEY (region_id) REFERENCES t_region (id)');
-    expect(r.get('loan_0')![2]!.sql).toBe('ALTER TABLE t_order_2 ADD CONSTRAINT fk FOREIGN KEY (region_id) REFERENCES t_region (id)');
+    expect(r.get('loan_0')![2]!.sql).toBe('ALTER TABLE t_order_2 ADD CONSTRAINT fk__t_order_2 FOREIGN KEY (region_id) REFERENCES t_region (id)');
   });
 
   it('refuses differently sharded tables in one statement', () => {
@@ -63,6 +64,9 @@ describe('routing statements through the topology', () => {
   it('names an unknown table with file:line and a fix', () => {
     const p = problem(() => route('ALTER TABLE t_orders ADD COLUMN x INT', 12));
     expect(p.message).toBe('statement 3: table "t_orders" is not in the topology of environment "prod"');
+    const physical = problem(() => route('ALTER TABLE t_order_3 ADD COLUMN x INT'));
+    expect(physical.message).toBe('statement 3: "t_order_3" is a physical table of "t_order": use the logical name t_order');
+    expect(physical.hint).not.toMatch(/declare/);
     expect(p.position?.line).toBe(12);
     expect(p.hint).toMatch(/migrate\.environments\.prod\.tables/);
   });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../../pipeline/config/load.js';
 import { shardshipPlugin, shardshipPluginConfig, shardshipPluginConfigFor, pluginOptionsFromTopology } from '../../../../../rules/code/shardship-plugin/index.js';
 import { SAMPLE_TOPOLOGY_YAML, sampleTopology } from '../../../migrate/helpers.js';
+import { resolveTopology } from '../../../../../pipeline/migrate/topology.js';
 
 RuleTester.describe = describe;
 RuleTester.it = it;
@@ -53,6 +54,45 @@ tester.run('no-unsharded-query', shardshipPlugin.rules['no-unsharded-query'], {
     { code: "conn.execute({ sql: 'SELECT * FROM t_order WHERE id = ?', values: [1] })", options: [options], errors: [{ messageId: 'scatter' }] },
     { code: "db.query('SELECT * FROM t_user u WHERE u.email = ?')", options: [options], errors: [{ messageId: 'scatter', data: { table: 't_user', key: 'id' } }] },
     { code: "db.query('SELECT * FROM t_order o JOIN t_order_item i ON i.order_id = o.id WHERE o.user_id = ?')", options: [options], errors: [{ messageId: 'scatter', data: { table: 't_order_item', key: 'user_id' } }] },
+  ],
+});
+
+// ShardingSphere's example: databases by user_id, tables by order_id. One shard needs both.
+const twoColumns = pluginOptionsFromTopology(
+  resolveTopology(
+    parseConfig(
+      'shardship.yaml',
+      `version: 1
+migrate:
+  environments:
+    prod:
+      nodes: { n1: { dsnEnv: N1 } }
+      databases: { ds_0: n1, ds_1: n1 }
+      defaultDatabaseStrategy: { shardingColumn: user_id, algorithmExpression: 'ds_\${user_id % 2}' }
+      tables:
+        t_order: { kind: sharded, actualDataNodes: 'ds_\${0..1}.t_order_\${0..1}', tableStrategy: { shardingColumn: order_id, algorithmExpression: 't_order_\${order_id % 2}' } }
+`,
+    ).migrate!,
+    'prod',
+  ),
+);
+
+describe('options from database and table strategies', () => {
+  it('lists both sharding columns', () => {
+    expect(twoColumns.shardedTables).toEqual({ t_order: ['user_id', 'order_id'] });
+  });
+});
+
+tester.run('no-unsharded-query (database and table strategies)', shardshipPlugin.rules['no-unsharded-query'], {
+  valid: [
+    { code: "db.query('SELECT * FROM t_order WHERE user_id = ? AND order_id = ?')", options: [twoColumns] },
+    { code: "db.query('INSERT INTO t_order (order_id, user_id, note) VALUES (?, ?, ?)')", options: [twoColumns] },
+  ],
+  invalid: [
+    { code: "db.query('SELECT * FROM t_order WHERE user_id = ?')", options: [twoColumns], errors: [{ messageId: 'scatter', data: { table: 't_order', key: 'order_id' } }] },
+    { code: "db.query('UPDATE t_order SET note = ? WHERE order_id = ?')", options: [twoColumns], errors: [{ messageId: 'scatter', data: { table: 't_order', key: 'user_id' } }] },
+    { code: "db.query('INSERT INTO t_order (order_id, note) VALUES (?, ?)')", options: [twoColumns], errors: [{ messageId: 'scatter', data: { table: 't_order', key: 'user_id' } }] },
+    { code: "db.query('DELETE FROM t_order WHERE note = ?')", options: [twoColumns], errors: [{ messageId: 'scatter', data: { table: 't_order', key: 'user_id, order_id' } }] },
   ],
 });
 
