@@ -9,6 +9,7 @@ import { checkEffect, statementEffect } from './effects.js';
 import { decideMigration, markFinished, markRunning, progressSql, readHistory, ensureHistoryTable, type HistoryRow, type MigrationAction } from './history.js';
 import { acquireDatabaseLock, releaseDatabaseLock } from './locks.js';
 import { chooseAlgorithms, copyRefusal } from './online-ddl.js';
+import { copyAlterSpecs, type CopyProgress, type OnlineSchemaChanger } from './online-schema-change.js';
 import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration, ShardTarget } from './plan-types.js';
 import { compareCollected, copiesFromPlan, readTableDdls, verifySchemas, type CollectedDdl, type DriftReport } from './verify.js';
 
@@ -58,6 +59,7 @@ export type ProgressEvent =
   | { type: 'database-start'; target: ShardTarget; statements: number }
   | { type: 'statement'; target: ShardTarget; done: number; total: number }
   | { type: 'retry'; target: ShardTarget; attempt: number; reason: string }
+  | { type: 'copy'; progress: CopyProgress }
   | { type: 'database-done'; report: DatabaseReport }
   | { type: 'verify'; phase: 'before' | 'canary' | 'after'; report: DriftReport };
 
@@ -76,6 +78,8 @@ export interface ApplyOptions {
   lockTimeoutSeconds?: number;
   /** Schema drift check around the apply (default: before and after). */
   verify?: 'before-after' | 'after' | 'off';
+  /** migrate.onlineSchemaChange: runs an ALTER that only a table copy can do (else it is refused). */
+  onlineSchemaChange?: OnlineSchemaChanger;
 }
 
 interface Job {
@@ -372,6 +376,8 @@ class Executor {
     let index = action.from;
     try {
       const deferrable = deferrableProgress(statements);
+      // A copy the previous run was in leaves triggers and a shadow table: drop them first.
+      if (action.kind === 'resume' && this.opts.onlineSchemaChange) await this.cleanupCopies(conn, statements.slice(action.previous.statementsDone));
       if (action.kind === 'resume') await this.settleInterrupted(conn, migration, statements, deferrable, action.previous, mr);
       index = action.kind === 'resume' ? action.from + mr.statementsAlreadyApplied : 0;
       let flushedAt = Date.now();
@@ -455,7 +461,9 @@ class Executor {
       });
       return;
     }
-    const choice = chooseAlgorithms(st.sql, this.opts.config.allowCopyAlter);
+    const osc = this.opts.onlineSchemaChange;
+    // With an online schema change tool, a copy goes through it, never through ALGORITHM=COPY.
+    const choice = chooseAlgorithms(st.sql, this.opts.config.allowCopyAlter && !osc);
     if (choice.refused) throw new StatementFailure(choice.refused, st, migration.version);
     const key = `${job.db.target.node}|${choice.shape}`;
     let lastUnsupported: unknown;
@@ -475,7 +483,29 @@ class Executor {
         throw e instanceof StatementFailure ? e : new StatementFailure(`statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}): ${errorText(e)}`, st, migration.version, { cause: e });
       }
     }
+    const specs = osc && copyAlterSpecs(st.sql);
+    if (osc && specs) {
+      // Later shards of the same change on this node go straight to the tool.
+      this.learned.set(key, choice.variants.length);
+      await this.copyAlter(osc, conn, job, st, migration, specs);
+      report.algorithms[osc.algorithm] = (report.algorithms[osc.algorithm] ?? 0) + 1;
+      if (writeProgress) await conn.execute(progressSql, progressParams);
+      return;
+    }
     throw new StatementFailure(this.opts.config.allowCopyAlter ? errorText(lastUnsupported) : copyRefusal(st.sql), st, migration.version, { cause: lastUnsupported });
+  }
+
+  private async copyAlter(osc: OnlineSchemaChanger, conn: ShardConnection, job: Job, st: PhysicalStatement, migration: PlannedMigration, specs: string): Promise<void> {
+    try {
+      await osc.cleanup(conn, st.physicalTable);
+      await osc.alter({ target: job.db.target, table: st.physicalTable, alter: specs, lockWaitSeconds: this.lockWaitSeconds, onProgress: (progress) => this.emit({ type: 'copy', progress }) });
+    } catch (e) {
+      throw new StatementFailure(`statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}): ${errorText(e)}`, st, migration.version, { cause: e });
+    }
+  }
+
+  private async cleanupCopies(conn: ShardConnection, statements: PhysicalStatement[]): Promise<void> {
+    for (const table of new Set(statements.filter((st) => st.kind === 'ddl').map((st) => st.physicalTable))) await this.opts.onlineSchemaChange!.cleanup(conn, table);
   }
 
   /** Bounded retries on lock-wait timeouts and deadlocks, with a short growing pause between tries. */

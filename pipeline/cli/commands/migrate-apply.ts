@@ -166,8 +166,9 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     .action(async (opts: CommonFlags & { canary?: number; stopOnError?: boolean; lockTimeout: number }) => {
       const s = await openSession(ctx, opts);
       try {
-        const { applyMigrations } = await import('../../migrate/apply.js');
+        const [{ applyMigrations }, { onlineSchemaChangerFor }] = await Promise.all([import('../../migrate/apply.js'), import('../../pt-osc/pt-online-schema-change.js')]);
         const plan = await s.plan();
+        const onlineSchemaChange = await onlineSchemaChangerFor(s.config, s.topology, ctx.env);
         for (const f of plan.findings.filter((x) => x.severity === 'error')) ctx.output.err(`${ctx.output.paint.yellow('lint')} ${f.file}:${f.line} ${f.ruleId}: ${f.message}`);
         const progress = progressReporter(opts.json ? { ...ctx.output, isTTY: false } : ctx.output);
         const run = await applyMigrations(plan, {
@@ -179,6 +180,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
           appliedBy: appliedBy(ctx.env),
           lockTimeoutSeconds: opts.lockTimeout,
           onProgress: (e) => progress.onProgress(e),
+          ...(onlineSchemaChange ? { onlineSchemaChange } : {}),
         });
         progress.finish();
         if (opts.json) ctx.output.json(run);
