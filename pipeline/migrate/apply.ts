@@ -11,6 +11,7 @@ import { acquireDatabaseLock, releaseDatabaseLock } from './locks.js';
 import { chooseAlgorithms, copyRefusal } from './online-ddl.js';
 import { copyAlterSpecs, type CopyProgress, type OnlineSchemaChanger } from './online-schema-change.js';
 import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration, ShardTarget } from './plan-types.js';
+import { runOnNodes } from './schedule.js';
 import { compareCollected, copiesFromPlan, readTableDdls, verifySchemas, type CollectedDdl, type DriftReport } from './verify.js';
 
 export type DatabaseOutcome = 'applied' | 'up-to-date' | 'failed' | 'refused' | 'locked' | 'unreachable' | 'skipped';
@@ -200,13 +201,8 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
   run.waves = waves.map((w) => w.map((d) => d.target.database));
   emit({ type: 'start', databases: pending.map((d) => ({ target: d.target, statements: statementCount(d) })) });
 
-  const global = pLimit(opts.config.concurrency);
-  const perNode = new Map<string, ReturnType<typeof pLimit>>();
-  const nodeLimit = (node: string) => {
-    let l = perNode.get(node);
-    if (!l) perNode.set(node, (l = pLimit(opts.nodeConcurrency?.[node] ?? opts.config.nodeConcurrency)));
-    return l;
-  };
+  // The next free slot goes to the node with the most time left (schedule.ts), not the next in line.
+  const limits = { global: opts.config.concurrency, nodeLimit: (node: string) => opts.nodeConcurrency?.[node] ?? opts.config.nodeConcurrency };
   const executor = new Executor(opts, emit, collect);
 
   for (let w = 0; w < waves.length; w++) {
@@ -215,24 +211,18 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
       for (const db of wave) reports.set(db.target.database, skipped(db.target, w));
       continue;
     }
-    await Promise.all(
-      wave.map((db) =>
-        nodeLimit(db.target.node)(() =>
-          global(async () => {
-            if (run.stopped) {
-              reports.set(db.target.database, skipped(db.target, w));
-              return;
-            }
-            const report = await executor.applyDatabase({ db, statements: statementCount(db), wave: w });
-            reports.set(db.target.database, report);
-            emit({ type: 'database-done', report });
-            if (opts.stopOnError && report.outcome !== 'applied' && report.outcome !== 'up-to-date') {
-              run.stopped = `--stop-on-error: ${db.target.database} ${report.outcome}`;
-            }
-          }),
-        ),
-      ),
-    );
+    await runOnNodes(wave, limits, async (db) => {
+      if (run.stopped) {
+        reports.set(db.target.database, skipped(db.target, w));
+        return;
+      }
+      const report = await executor.applyDatabase({ db, statements: statementCount(db), wave: w });
+      reports.set(db.target.database, report);
+      emit({ type: 'database-done', report });
+      if (opts.stopOnError && report.outcome !== 'applied' && report.outcome !== 'up-to-date') {
+        run.stopped = `--stop-on-error: ${db.target.database} ${report.outcome}`;
+      }
+    });
     const isCanary = waves.length > 1 && w === 0;
     if (isCanary && !run.stopped) {
       const failed = wave.filter((d) => reports.get(d.target.database)?.outcome !== 'applied');
