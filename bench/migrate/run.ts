@@ -1,7 +1,8 @@
 // Benchmark: shardship migrate apply vs (a) the `mariadb` CLI fed each database's physical
 // statements in one session, databases one after another (what a careful person scripts), and
 // (b) a minimal mysql2 script with the same statements and concurrency and no bookkeeping (the floor).
-// 4 nodes x 4 databases x 16 t_order shards = 256 physical tables, 1,000 rows each.
+// 4 nodes x 4 databases x 16 t_order shards = 256 physical tables, 1,000 rows each (the default;
+// `-- --fleet` runs the fleet benchmark of fleet.ts instead).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -175,4 +176,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// --fleet: 8 hosts behind real network delay, 64 databases, 1,024 tables (bench/migrate/fleet.ts).
+if (process.argv.includes('--fleet')) await (await import('./fleet.js')).runFleet(process.argv.slice(2));
+else await main();

@@ -41,6 +41,20 @@ export const EnvironmentTopology = z.strictObject({
 export type EnvironmentTopology = z.infer<typeof EnvironmentTopology>;
 export type LogicalTableConfig = z.infer<typeof LogicalTableConfig>;
 
+// pt-online-schema-change's throttling, passed through as its own options (docs/migrate-apply.md).
+export const PtOscConfig = z
+  .strictObject({
+    chunkTime: Duration.default('0.5s').describe('--chunk-time: size each chunk so its copy takes about this long.'),
+    chunkSize: z.number().int().positive().optional().describe('--chunk-size: rows per chunk; set chunkTime: 0s to keep it fixed.'),
+    sleep: Duration.optional().describe('--sleep: pause after each chunk (throttles the copy).'),
+    maxLoad: z.string().regex(/^\w+=\d+(,\w+=\d+)*$/, 'write STATUS_VAR=N[,VAR=N], e.g. Threads_running=25').default('Threads_running=25').describe('--max-load: pause the copy while a status variable is over N.'),
+    criticalLoad: z.string().regex(/^\w+=\d+(,\w+=\d+)*$/, 'write STATUS_VAR=N[,VAR=N], e.g. Threads_running=50').default('Threads_running=50').describe('--critical-load: abort the copy (the statement fails, nothing changes) when over N.'),
+    maxLag: Duration.optional().describe('--max-lag: pause while a replica lags more than this.'),
+    recursionMethod: z.enum(['processlist', 'hosts', 'none']).default('processlist').describe('--recursion-method: how pt-osc finds replicas to watch for lag.'),
+  })
+  .describe('pt-online-schema-change options (migrate.onlineSchemaChange: pt-osc).');
+export type PtOscConfig = z.infer<typeof PtOscConfig>;
+
 export const MigrateConfig = z
   .strictObject({
     directory: z.string().default('migrations'),
@@ -50,6 +64,11 @@ export const MigrateConfig = z
     lockWaitTimeout: Duration.default('5s'),
     lockRetries: boundedInt(0, 100).default(3),
     allowCopyAlter: z.boolean().default(false),
+    onlineSchemaChange: z
+      .enum(['none', 'pt-osc'])
+      .optional()
+      .describe('none (default): such an ALTER is refused unless allowCopyAlter. pt-osc: an ALTER no online algorithm can do runs through Percona pt-online-schema-change on each physical table (writes go on) instead of being refused.'),
+    ptOsc: PtOscConfig.optional(),
     rules: z.record(z.string(), RuleSetting).default({}).describe('SQL lint rule id (sql/destructive-drop...) -> severity or { severity, options }.'),
   })
   .describe('Shard-aware schema migrations.');

@@ -5,6 +5,7 @@ import { applyMigrations, type DatabaseReport } from '../migrate/apply.js';
 import { migrateSection, planMigrations } from '../migrate/plan.js';
 import { resolveTopology } from '../migrate/topology.js';
 import { createShardConnector } from '../mysql/pool.js';
+import { onlineSchemaChangerFor } from '../pt-osc/pt-online-schema-change.js';
 import type { ShardMigrationResult } from '../report/types.js';
 import type { PipelineStages, WireOptions } from './stages.js';
 
@@ -24,7 +25,9 @@ export function migrateStage(opts: WireOptions): Pick<PipelineStages, 'migrate'>
         queryTimeoutMs: durationMs(opts.config.timeouts.mysqlQuery),
       });
       try {
+        const onlineSchemaChange = await onlineSchemaChangerFor(migrate, topology, opts.env);
         const run = await applyMigrations(plan, {
+          ...(onlineSchemaChange ? { onlineSchemaChange } : {}),
           connections,
           config: migrate,
           nodeConcurrency: Object.fromEntries(topology.nodes.map((n) => [n.name, n.concurrency])),

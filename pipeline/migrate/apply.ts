@@ -10,7 +10,9 @@ import { decideMigration, markFinished, markRunning, progressSql, readHistory, e
 import { acquireDatabaseLock, releaseDatabaseLock } from './locks.js';
 import { chooseAlgorithms, copyRefusal } from './online-ddl.js';
 import { errorObject, statementWhere } from './statement-errors.js';
+import { copyAlterSpecs, type CopyProgress, type OnlineSchemaChanger } from './online-schema-change.js';
 import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration, ShardTarget } from './plan-types.js';
+import { runOnNodes } from './schedule.js';
 import { compareCollected, copiesFromPlan, physicalIndex, readTableDdls, verifySchemas, type CollectedDdl, type DriftReport, type LogicalTableCopies } from './verify.js';
 
 export type DatabaseOutcome = 'applied' | 'up-to-date' | 'failed' | 'refused' | 'locked' | 'unreachable' | 'skipped';
@@ -59,6 +61,7 @@ export type ProgressEvent =
   | { type: 'database-start'; target: ShardTarget; statements: number }
   | { type: 'statement'; target: ShardTarget; done: number; total: number }
   | { type: 'retry'; target: ShardTarget; attempt: number; reason: string }
+  | { type: 'copy'; progress: CopyProgress }
   | { type: 'database-done'; report: DatabaseReport }
   | { type: 'verify'; phase: 'before' | 'canary' | 'after'; report: DriftReport };
 
@@ -83,6 +86,8 @@ export interface ApplyOptions {
    * with verify's own function. Without it, the copies the plan names.
    */
   tables?: LogicalTableCopies[];
+  /** migrate.onlineSchemaChange: runs an ALTER that only a table copy can do (else it is refused). */
+  onlineSchemaChange?: OnlineSchemaChanger;
 }
 
 interface Job {
@@ -206,13 +211,8 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
   run.waves = waves.map((w) => w.map((d) => d.target.database));
   emit({ type: 'start', databases: pending.map((d) => ({ target: d.target, statements: statementCount(d) })) });
 
-  const global = pLimit(opts.config.concurrency);
-  const perNode = new Map<string, ReturnType<typeof pLimit>>();
-  const nodeLimit = (node: string) => {
-    let l = perNode.get(node);
-    if (!l) perNode.set(node, (l = pLimit(opts.nodeConcurrency?.[node] ?? opts.config.nodeConcurrency)));
-    return l;
-  };
+  // The next free slot goes to the node with the most time left (schedule.ts), not the next in line.
+  const limits = { global: opts.config.concurrency, nodeLimit: (node: string) => opts.nodeConcurrency?.[node] ?? opts.config.nodeConcurrency };
   const executor = new Executor(opts, emit, collect);
 
   for (let w = 0; w < waves.length; w++) {
@@ -221,24 +221,18 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
       for (const db of wave) reports.set(db.target.database, skipped(db.target, w));
       continue;
     }
-    await Promise.all(
-      wave.map((db) =>
-        nodeLimit(db.target.node)(() =>
-          global(async () => {
-            if (run.stopped) {
-              reports.set(db.target.database, skipped(db.target, w));
-              return;
-            }
-            const report = await executor.applyDatabase({ db, statements: statementCount(db), wave: w });
-            reports.set(db.target.database, report);
-            emit({ type: 'database-done', report });
-            if (opts.stopOnError && report.outcome !== 'applied' && report.outcome !== 'up-to-date') {
-              run.stopped = `--stop-on-error: ${db.target.database} ${report.outcome}`;
-            }
-          }),
-        ),
-      ),
-    );
+    await runOnNodes(wave, limits, async (db) => {
+      if (run.stopped) {
+        reports.set(db.target.database, skipped(db.target, w));
+        return;
+      }
+      const report = await executor.applyDatabase({ db, statements: statementCount(db), wave: w });
+      reports.set(db.target.database, report);
+      emit({ type: 'database-done', report });
+      if (opts.stopOnError && report.outcome !== 'applied' && report.outcome !== 'up-to-date') {
+        run.stopped = `--stop-on-error: ${db.target.database} ${report.outcome}`;
+      }
+    });
     const isCanary = waves.length > 1 && w === 0;
     if (isCanary && !run.stopped) {
       const failed = wave.filter((d) => reports.get(d.target.database)?.outcome !== 'applied');
@@ -386,6 +380,8 @@ class Executor {
     let index = action.from;
     try {
       const deferrable = deferrableProgress(statements);
+      // A copy the previous run was in leaves triggers and a shadow table: drop them first.
+      if (action.kind === 'resume' && this.opts.onlineSchemaChange) await this.cleanupCopies(conn, statements.slice(action.previous.statementsDone));
       if (action.kind === 'resume') await this.settleInterrupted(conn, migration, statements, deferrable, action.previous, mr);
       index = action.kind === 'resume' ? action.from + mr.statementsAlreadyApplied : 0;
       let flushedAt = Date.now();
@@ -473,7 +469,9 @@ class Executor {
       }
       return;
     }
-    const choice = chooseAlgorithms(st.sql, this.opts.config.allowCopyAlter);
+    const osc = this.opts.onlineSchemaChange;
+    // With an online schema change tool, a copy goes through it, never through ALGORITHM=COPY.
+    const choice = chooseAlgorithms(st.sql, this.opts.config.allowCopyAlter && !osc);
     if (choice.refused) throw new StatementFailure(choice.refused, st, migration.version);
     const key = `${job.db.target.node}|${choice.shape}`;
     let lastUnsupported: unknown;
@@ -493,6 +491,15 @@ class Executor {
         throw this.failure(e, job, migration, st);
       }
     }
+    const specs = osc && copyAlterSpecs(st.sql);
+    if (osc && specs) {
+      // Later shards of the same change on this node go straight to the tool.
+      this.learned.set(key, choice.variants.length);
+      await this.copyAlter(osc, conn, job, st, migration, specs);
+      report.algorithms[osc.algorithm] = (report.algorithms[osc.algorithm] ?? 0) + 1;
+      if (writeProgress) await conn.execute(progressSql, progressParams);
+      return;
+    }
     throw new StatementFailure(this.opts.config.allowCopyAlter ? errorText(lastUnsupported) : copyRefusal(st.sql), st, migration.version, { cause: lastUnsupported });
   }
 
@@ -501,6 +508,19 @@ class Executor {
     if (e instanceof StatementFailure) return e;
     const message = errorText(e);
     return new StatementFailure(`${statementWhere(migration, st, job.db.target.database, errorObject(message, st.sql))}: ${message}`, st, migration.version, { cause: e });
+  }
+
+  private async copyAlter(osc: OnlineSchemaChanger, conn: ShardConnection, job: Job, st: PhysicalStatement, migration: PlannedMigration, specs: string): Promise<void> {
+    try {
+      await osc.cleanup(conn, st.physicalTable);
+      await osc.alter({ target: job.db.target, table: st.physicalTable, alter: specs, lockWaitSeconds: this.lockWaitSeconds, onProgress: (progress) => this.emit({ type: 'copy', progress }) });
+    } catch (e) {
+      throw this.failure(e, job, migration, st);
+    }
+  }
+
+  private async cleanupCopies(conn: ShardConnection, statements: PhysicalStatement[]): Promise<void> {
+    for (const table of new Set(statements.filter((st) => st.kind === 'ddl').map((st) => st.physicalTable))) await this.opts.onlineSchemaChange!.cleanup(conn, table);
   }
 
   /** Bounded retries on lock-wait timeouts and deadlocks, with a short growing pause between tries. */

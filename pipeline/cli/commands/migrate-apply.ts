@@ -174,8 +174,13 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     .action(async (opts: CommonFlags & { canary?: number; stopOnError?: boolean; lockTimeout: number }) => {
       const s = await openSession(ctx, opts);
       try {
-        const [{ applyMigrations }, { copiesFromTopology }] = await Promise.all([import('../../migrate/apply.js'), import('../../migrate/verify.js')]);
+        const [{ applyMigrations }, { copiesFromTopology }, { onlineSchemaChangerFor }] = await Promise.all([
+          import('../../migrate/apply.js'),
+          import('../../migrate/verify.js'),
+          import('../../pt-osc/pt-online-schema-change.js'),
+        ]);
         const plan = await s.plan();
+        const onlineSchemaChange = await onlineSchemaChangerFor(s.config, s.topology, ctx.env);
         for (const f of plan.findings.filter((x) => x.severity === 'error')) ctx.output.err(`${ctx.output.paint.yellow('lint')} ${f.file}:${f.line} ${f.ruleId}: ${f.message}`);
         const progress = progressReporter(opts.json ? { ...ctx.output, isTTY: false } : ctx.output);
         const run = await applyMigrations(plan, {
@@ -189,6 +194,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
           onProgress: (e) => progress.onProgress(e),
           // The after-check is `migrate verify` over the tables the plan touches.
           tables: copiesFromTopology(s.topology),
+          ...(onlineSchemaChange ? { onlineSchemaChange } : {}),
         });
         progress.finish();
         if (opts.json) ctx.output.json(run);
