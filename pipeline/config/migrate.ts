@@ -34,6 +34,10 @@ export const MigrateConfig = z
     lockWaitTimeout: Duration.default('5s'),
     lockRetries: z.number().int().nonnegative().default(3),
     allowCopyAlter: z.boolean().default(false),
+    snapshotBefore: z
+      .enum(['destructive', 'always', 'never'])
+      .optional()
+      .describe('Snapshot the physical tables a statement touches before it runs, so that `migrate undo` can restore them. Default destructive: only DROP TABLE/COLUMN, TRUNCATE and lossy column changes (the sql/destructive-drop and sql/lossy-column-change rules).'),
     rules: z.record(z.string(), RuleSetting).default({}).describe('SQL lint rule id (sql/destructive-drop...) -> severity or { severity, options }.'),
   })
   .describe('Shard-aware schema migrations.');

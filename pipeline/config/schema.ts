@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { GateConfig } from './gate.js';
 import { BuildConfig } from './build.js';
 import { MigrateConfig } from './migrate.js';
+import { BackupConfig } from './backup.js';
 import { ReleaseConfig } from './release.js';
 
 export const ShardshipConfig = z
@@ -12,6 +13,7 @@ export const ShardshipConfig = z
     gate: GateConfig.default(GateConfig.parse({})),
     build: BuildConfig.optional(),
     migrate: MigrateConfig.optional(),
+    backup: BackupConfig.optional(),
     release: ReleaseConfig.optional(),
     /** Branch -> environment, used by the pipeline on push. */
     environments: z.record(z.string(), z.strictObject({ branch: z.string() })).default({}),

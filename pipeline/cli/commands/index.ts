@@ -12,6 +12,7 @@ export const commandLoaders: Record<string, () => Promise<CommandModule[]>> = {
   // `migrate apply|status|verify|repair` attach to the `migrate` command the planner creates.
   migrate: async () => [(await import('./migrate.js')).registerMigrate, (await import('./migrate-apply.js')).registerMigrateApply],
   release: async () => [(await import('./release.js')).registerRelease],
+  backup: async () => [(await import('./backup.js')).registerBackup],
   run: async () => [(await import('./run.js')).registerRun],
 };
 
