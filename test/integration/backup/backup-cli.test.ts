@@ -2,7 +2,7 @@
 // databases x 4 t_order shards + t_config), through the CLI, with mydumper/myloader doing the work.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { main } from '../../../pipeline/cli/main.js';
@@ -246,5 +246,57 @@ describe('backup create faults', () => {
     } finally {
       await holder.end();
     }
+  });
+
+  it('a concurrent migrate apply: each database is backed up wholly before or wholly after its migration', async () => {
+    writeFileSync(join(cwd, 'shardship.yaml'), yaml().replace('lockTimeout: 2s', 'lockTimeout: 60s'));
+    writeFileSync(join(cwd, 'migrations', 'V1__note.sql'), 'ALTER TABLE t_order ADD COLUMN note VARCHAR(64) NULL;\n');
+    try {
+      const [applied, backedUp] = await Promise.all([cli(['migrate', 'apply']), create()]);
+      expect(applied.code).toBe(0);
+      expect(backedUp.code).toBe(0);
+      const dir = join(cwd, 'backups', backedUp.run.id);
+      const manifest = JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8'));
+      for (const d of manifest.databases) {
+        const withNote = [0, 1, 2, 3].filter((k) => readFileSync(join(dir, d.node, d.database, `${d.database}.t_order_${k}-schema.sql`), 'utf8').includes('`note`'));
+        // Never half a migration: all four shards changed and the history says V1, or none and no V1.
+        if (d.migrationVersion === '1') expect(withNote).toEqual([0, 1, 2, 3]);
+        else expect([d.migrationVersion, withNote]).toEqual([null, []]);
+      }
+    } finally {
+      rmSync(join(cwd, 'migrations', 'V1__note.sql'));
+    }
+  });
+
+  it('prune keeps the newest backups and deletes the rest', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await create(['--tables', 't_config'])).run.id);
+    expect(new Set(ids).size).toBe(3);
+    const dry = await cli(['backup', 'prune', '--keep', '1', '--dry-run', '--json']);
+    expect(JSON.parse(dry.stdout).remove.map((r: { id: string }) => r.id).sort()).toEqual(ids.slice(0, 2).sort());
+    expect(readdirSync(join(cwd, 'backups')).sort()).toEqual([...ids].sort());
+    const pruned = await cli(['backup', 'prune', '--keep', '1']);
+    expect(pruned.code).toBe(0);
+    expect(readdirSync(join(cwd, 'backups'))).toEqual([ids[2]]);
+    // A partial backup takes only the named tables, and restores them.
+    const manifest = JSON.parse(readFileSync(join(cwd, 'backups', ids[2]!, 'MANIFEST.json'), 'utf8'));
+    expect(manifest.logicalTables).toEqual(['t_config']);
+    expect(manifest.databases.map((d: { tables: object }) => Object.keys(d.tables))).toEqual([['t_config'], ['t_config'], ['t_config'], ['t_config']]);
+  });
+
+  it('--physical takes mariadb-backup of each node, and verify checks its files', async () => {
+    const { code, run, stderr } = await create(['--physical']);
+    expect(stderr).not.toMatch(/error/i);
+    expect(code).toBe(0);
+    const dir = join(cwd, 'backups', run.id);
+    const manifest = JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8'));
+    expect(manifest.kind).toBe('physical');
+    expect(manifest.nodes.map((n: { node: string }) => n.node).sort()).toEqual(['n1', 'n2']);
+    expect(existsSync(join(dir, 'n1', '_node', 'loan_0', 't_order_0.ibd'))).toBe(true);
+    expect(JSON.stringify(manifest)).not.toContain(password());
+    expect((await cli(['backup', 'verify', run.id])).code).toBe(0);
+    const restore = await cli(['backup', 'restore', run.id]);
+    expect(restore.code).toBe(2);
+    expect(restore.stderr).toContain('--copy-back');
   });
 });
