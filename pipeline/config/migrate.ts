@@ -69,6 +69,10 @@ export const MigrateConfig = z
       .optional()
       .describe('none (default): such an ALTER is refused unless allowCopyAlter. pt-osc: an ALTER no online algorithm can do runs through Percona pt-online-schema-change on each physical table (writes go on) instead of being refused.'),
     ptOsc: PtOscConfig.optional(),
+    snapshotBefore: z
+      .enum(['destructive', 'always', 'never'])
+      .optional()
+      .describe('Snapshot the physical tables a statement touches before it runs, so that `migrate undo` can restore them. Default destructive: only DROP TABLE/COLUMN, TRUNCATE and lossy column changes (the sql/destructive-drop and sql/lossy-column-change rules).'),
     rules: z.record(z.string(), RuleSetting).default({}).describe('SQL lint rule id (sql/destructive-drop...) -> severity or { severity, options }.'),
   })
   .describe('Shard-aware schema migrations.');

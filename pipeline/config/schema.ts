@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { GateConfig } from './gate.js';
 import { BuildConfig } from './build.js';
 import { MigrateConfig } from './migrate.js';
+import { BackupConfig } from './backup.js';
 import { ReleaseConfig } from './release.js';
 import { TimeoutsConfig } from './timeouts.js';
 
@@ -13,6 +14,7 @@ export const ShardshipConfig = z
     gate: GateConfig.default(GateConfig.parse({})),
     build: BuildConfig.optional(),
     migrate: MigrateConfig.optional(),
+    backup: BackupConfig.optional(),
     release: ReleaseConfig.optional(),
     timeouts: TimeoutsConfig.default(TimeoutsConfig.parse({})),
     /** Branch -> environment, used by the pipeline on push. */

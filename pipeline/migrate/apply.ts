@@ -88,6 +88,12 @@ export interface ApplyOptions {
   tables?: LogicalTableCopies[];
   /** migrate.onlineSchemaChange: runs an ALTER that only a table copy can do (else it is refused). */
   onlineSchemaChange?: OnlineSchemaChanger;
+  /**
+   * Optional port: called on the database's locked session before each statement runs (the
+   * backup stage snapshots the tables a destructive statement touches here). A throw fails the
+   * statement before it runs.
+   */
+  beforeStatement?: (conn: ShardConnection, migration: PlannedMigration, statement: PhysicalStatement, statements: readonly PhysicalStatement[]) => Promise<void>;
 }
 
 interface Job {
@@ -390,6 +396,13 @@ class Executor {
         // History is written after every statement whose effect could not be read back from the
         // catalog; for the rest (one DDL per physical table) at most every PROGRESS_FLUSH_MS.
         const writeNow = !deferrable[index] || Date.now() - flushedAt >= PROGRESS_FLUSH_MS;
+        if (this.opts.beforeStatement) {
+          try {
+            await this.opts.beforeStatement(conn, migration, st, statements);
+          } catch (e) {
+            throw new StatementFailure(`before statement ${st.index + 1} (line ${st.sourceLine}, ${st.physicalTable}): ${errorText(e)}`, st, migration.version, { cause: e });
+          }
+        }
         await this.runStatement(conn, job, migration, st, report, writeNow);
         if (writeNow) flushedAt = Date.now();
         mr.statementsRun++;

@@ -10,8 +10,9 @@ export const commandLoaders: Record<string, () => Promise<CommandModule[]>> = {
   'lint-server': async () => [(await import('./lint-server.js')).registerLintServer],
   build: async () => [(await import('./build.js')).registerBuild],
   // `migrate apply|status|verify|repair` attach to the `migrate` command the planner creates.
-  migrate: async () => [(await import('./migrate.js')).registerMigrate, (await import('./migrate-apply.js')).registerMigrateApply],
+  migrate: async () => [(await import('./migrate.js')).registerMigrate, (await import('./migrate-apply.js')).registerMigrateApply, (await import('./migrate-undo.js')).registerMigrateUndo],
   release: async () => [(await import('./release.js')).registerRelease],
+  backup: async () => [(await import('./backup.js')).registerBackup],
   run: async () => [(await import('./run.js')).registerRun],
 };
 

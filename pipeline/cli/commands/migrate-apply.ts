@@ -69,6 +69,14 @@ async function connectorFor(ctx: CliContext, config: MigrateConfig, topology: To
   });
 }
 
+/** The backup stage's pre-migration snapshot, as the executor's optional `beforeStatement` port. */
+async function snapshotPort(ctx: CliContext, config: MigrateConfig) {
+  const mode = config.snapshotBefore ?? 'destructive';
+  if (mode === 'never') return undefined;
+  const [{ snapshotHook }, { readMigrations }, path] = await Promise.all([import('../../backup/snapshot.js'), import('../../migrate/migration-files.js'), import('node:path')]);
+  return snapshotHook(mode, await readMigrations(path.resolve(ctx.cwd, config.directory), { cwd: ctx.cwd }));
+}
+
 /** Who applied: recorded in every history row. */
 export function appliedBy(env: NodeJS.ProcessEnv): string {
   if (env.SHARDSHIP_APPLIED_BY) return env.SHARDSHIP_APPLIED_BY;
@@ -183,7 +191,9 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
         const onlineSchemaChange = await onlineSchemaChangerFor(s.config, s.topology, ctx.env);
         for (const f of plan.findings.filter((x) => x.severity === 'error')) ctx.output.err(`${ctx.output.paint.yellow('lint')} ${f.file}:${f.line} ${f.ruleId}: ${f.message}`);
         const progress = progressReporter(opts.json ? { ...ctx.output, isTTY: false } : ctx.output);
+        const beforeStatement = await snapshotPort(ctx, s.config);
         const run = await applyMigrations(plan, {
+          ...(beforeStatement ? { beforeStatement } : {}),
           connections: s.connections,
           config: s.config,
           nodeConcurrency: Object.fromEntries(s.topology.nodes.map((n) => [n.name, n.concurrency])),
