@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { versioned } from '../../core/output.js';
 import type { CommandModule } from '../context.js';
 import { GitRepo } from '../../git/repo.js';
 import { installClientHooks, preReceiveHookScript } from '../../gate/hooks.js';
@@ -14,7 +15,7 @@ export const registerHooks: CommandModule = (program, ctx) => {
     .action(async (opts: { repo: string; force?: boolean; json?: boolean }) => {
       const repo = new GitRepo(resolve(ctx.cwd, opts.repo), ctx.env);
       const installed = await installClientHooks(repo, { force: Boolean(opts.force) });
-      if (opts.json) ctx.output.json({ installed });
+      if (opts.json) ctx.output.json(versioned({ installed }));
       else {
         for (const h of installed) ctx.output.out(`${h.replaced ? 'replaced' : 'installed'} ${h.name} hook: ${h.path}`);
         ctx.output.out('tip: `shardship lint-server start` keeps ESLint loaded between hook runs (or set gate.rules.code/eslint.options.server: auto)');
