@@ -3,6 +3,8 @@
 # Needs root; does nothing for packages already present.
 set -euo pipefail
 want=(git openssl mariadb-server mariadb-client mariadb-backup mydumper percona-toolkit skeema docker.io docker-registry prometheus busybox-static apache2-utils)
+# zsh: the completion test; shellcheck: actionlint checks workflow run: blocks with it.
+want+=(zsh shellcheck)
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "services: all packages present"; exit 0; fi

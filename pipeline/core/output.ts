@@ -1,15 +1,33 @@
-// Output for people and machines. Text is coloured only on a TTY without NO_COLOR; every
-// line goes through `redact` so that no secret is printed.
+// Output for people and machines. Text is coloured on a TTY unless NO_COLOR, or anywhere with
+// FORCE_COLOR (no-color.org, and Node's own precedence: FORCE_COLOR wins); every line goes
+// through `redact` so that no secret is printed.
 import pc from 'picocolors';
 import { redact } from './redact.js';
 import { workflowInertJson } from './untrusted.js';
+
+/**
+ * The version of every command's `--json` shape (docs/cli.md). Bump it on an incompatible
+ * change to any of them; adding fields is compatible.
+ */
+export const JSON_SCHEMA_VERSION = 1;
+
+/** A `--json` document: every one says which shape it is. */
+export interface Versioned {
+  schemaVersion: number;
+}
+
+/** `value` as a `--json` document. */
+export function versioned<T extends object>(value: T): { schemaVersion: number } & T {
+  return { schemaVersion: JSON_SCHEMA_VERSION, ...value };
+}
 
 export interface Output {
   readonly isTTY: boolean;
   readonly color: boolean;
   out(line: string): void;
   err(line: string): void;
-  json(value: unknown): void;
+  /** A command's `--json` result; the type makes every one carry its schemaVersion. */
+  json(value: Versioned): void;
   paint: Painter;
 }
 
@@ -23,11 +41,25 @@ export interface Painter {
 }
 
 const plain: Painter = { red: (s) => s, green: (s) => s, yellow: (s) => s, dim: (s) => s, bold: (s) => s, cyan: (s) => s };
-const coloured: Painter = { red: pc.red, green: pc.green, yellow: pc.yellow, dim: pc.dim, bold: pc.bold, cyan: pc.cyan };
+// Built with colours on: picocolors' own detection (at import, from process.env) is not ours.
+const pcOn = pc.createColors(true);
+const coloured: Painter = { red: pcOn.red, green: pcOn.green, yellow: pcOn.yellow, dim: pcOn.dim, bold: pcOn.bold, cyan: pcOn.cyan };
 
-export function processOutput(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): Output {
-  const isTTY = Boolean(stdout.isTTY) && !process.env.CI;
-  const color = isTTY && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+/** Whether to colour: FORCE_COLOR (any value but 0/false) beats NO_COLOR (any non-empty value) beats the TTY. */
+export function colorWanted(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return isTTY && env.TERM !== 'dumb';
+}
+
+export function processOutput(
+  stdout: NodeJS.WriteStream = process.stdout,
+  stderr: NodeJS.WriteStream = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): Output {
+  const isTTY = Boolean(stdout.isTTY) && !env.CI;
+  const color = colorWanted(env, isTTY);
   return {
     isTTY,
     color,

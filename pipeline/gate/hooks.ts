@@ -1,7 +1,8 @@
 // Git hook scripts that call shardship by absolute path (hooks run with a minimal PATH and
 // from any directory): commit-msg, pre-commit, and the server-side pre-receive.
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { detectManagers, huskyHook, lefthookConfig, MANAGED_HOOKS, managerNextStep, preCommitConfig, type HookManager, type ManagedHook, type ManagerEdit } from './hook-managers.js';
 import { UsageError } from '../core/errors.js';
 import { packageRoot } from '../core/package-root.js';
 import type { GitRepo } from '../git/repo.js';
@@ -47,6 +48,58 @@ export interface InstalledHook {
   name: string;
   path: string;
   replaced: boolean;
+}
+
+/** A hook manager's file shardship added itself to. */
+export interface ManagedChange {
+  manager: HookManager;
+  file: string;
+  change: 'added' | 'updated' | 'unchanged';
+  /** What still has to happen for git to run it, when anything does. */
+  next: string;
+}
+
+export interface HooksInstallResult {
+  /** Hook scripts written into the hooks folder: only when no hook manager is in use. */
+  installed: InstalledHook[];
+  managed: ManagedChange[];
+}
+
+/**
+ * Add shardship to the repository's hook manager(s) (husky, lefthook, pre-commit) when it has
+ * any, leaving core.hooksPath to them; else write the hooks into the hooks folder.
+ */
+export async function installHooks(repo: GitRepo, opts: { force?: boolean; scripts?: HookScripts } = {}): Promise<HooksInstallResult> {
+  const root = (await repo.text(['rev-parse', '--show-toplevel'])).trim();
+  const managers = detectManagers(new Set(await readdir(root)));
+  if (!managers.length) return { installed: await installClientHooks(repo, opts), managed: [] };
+  const edits: ManagerEdit[] = [];
+  const read = (file: string) => readFile(join(root, file), 'utf8').catch(() => undefined);
+  for (const { manager, file } of managers) {
+    if (manager === 'husky') {
+      for (const hook of Object.keys(MANAGED_HOOKS) as ManagedHook[]) {
+        const before = await read(`.husky/${hook}`);
+        edits.push({ manager, file: `.husky/${hook}`, before, after: huskyHook(hook, before) });
+      }
+      continue;
+    }
+    const before = (await read(file)) ?? '';
+    try {
+      edits.push({ manager, file, before, after: manager === 'lefthook' ? lefthookConfig(before) : preCommitConfig(before) });
+    } catch (e) {
+      throw new UsageError(`${file} is not valid YAML: ${(e as Error).message}`, { hint: `fix ${file}, then run shardship hooks install again` });
+    }
+  }
+  for (const e of edits) if (e.after !== e.before) await writeFile(join(root, e.file), e.after);
+  return {
+    installed: [],
+    managed: edits.map((e) => ({
+      manager: e.manager,
+      file: e.file,
+      change: e.before === e.after ? 'unchanged' : e.before === undefined || !/shardship/.test(e.before) ? 'added' : 'updated',
+      next: managerNextStep(e.manager),
+    })),
+  };
 }
 
 /** Write the client hooks into the repository's hooks folder (core.hooksPath honoured). */

@@ -1,4 +1,5 @@
 import type { CommandModule } from '../context.js';
+import { versioned } from '../../core/output.js';
 import { UsageError } from '../../core/errors.js';
 
 interface BuildFlags {
@@ -70,7 +71,7 @@ export const registerBuild: CommandModule = (program, ctx) => {
       if (flags.dryRun) {
         const { plan, warnings } = await prepareBuild(common);
         for (const w of warnings) ctx.output.err(`warning ${w}`);
-        if (flags.json) ctx.output.json({ ...plan, buildArgs: plan.buildArgs.map((a) => ({ ...a, value: a.secret ? '***' : a.value })) });
+        if (flags.json) ctx.output.json(versioned({ ...plan, buildArgs: plan.buildArgs.map((a) => ({ ...a, value: a.secret ? '***' : a.value })) }));
         else for (const line of describePlan(plan)) ctx.output.out(line);
         return;
       }
@@ -85,7 +86,7 @@ export const registerBuild: CommandModule = (program, ctx) => {
         output: ctx.output,
         credentials: (registry) => resolveCredentials(registry, { env: ctx.env, ...(build.auth ? { explicit: build.auth } : {}) }),
       });
-      if (flags.json) ctx.output.json(result);
+      if (flags.json) ctx.output.json(versioned(result));
       else {
         ctx.output.out(`${result.repository}@${result.digest ?? result.imageId}`);
         ctx.output.out(`tags: ${result.tags.join(', ')}`);

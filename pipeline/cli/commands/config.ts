@@ -1,4 +1,5 @@
 import type { CommandModule } from '../context.js';
+import { versioned } from '../../core/output.js';
 
 export const registerConfig: CommandModule = (program, ctx) => {
   const config = program.command('config').description('validate shardship.yaml or print its JSON Schema');
@@ -11,7 +12,7 @@ export const registerConfig: CommandModule = (program, ctx) => {
       // Loaded on use: the zod schemas cost `shardship --help` time.
       const { loadConfig } = await import('../../config/load.js');
       const { file, config: cfg } = await loadConfig(ctx.cwd, opts.config);
-      if (opts.json) ctx.output.json(cfg);
+      if (opts.json) ctx.output.json(versioned(cfg));
       else ctx.output.out(`${file}: ok`);
     });
   config
@@ -19,6 +20,6 @@ export const registerConfig: CommandModule = (program, ctx) => {
     .description('print the JSON Schema of shardship.yaml')
     .action(async () => {
       const { configJsonSchema } = await import('../../config/schema.js');
-      ctx.output.json(configJsonSchema());
+      ctx.output.out(JSON.stringify(configJsonSchema(), null, 2));
     });
 };

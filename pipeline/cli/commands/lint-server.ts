@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliContext, CommandModule } from '../context.js';
 import { UsageError } from '../../core/errors.js';
+import { versioned } from '../../core/output.js';
 import { parseDurationFlag } from '../flags.js';
 import type { LintServerStatus } from '../../lint/server-protocol.js';
 
@@ -39,7 +40,7 @@ export const registerLintServer: CommandModule = (program, ctx) => {
       if (flags.foreground) return serveInForeground(ctx, dir, idleMs);
       const { startLintServerDetached } = await import('../../lint/server-client.js');
       const { status, started } = await startLintServerDetached(dir, { env: ctx.env, idleTimeout: `${idleMs}ms` });
-      if (flags.json) ctx.output.json({ running: true, started, status });
+      if (flags.json) ctx.output.json(versioned({ running: true, started, status }));
       else ctx.output.out(`${started ? 'started' : 'already running:'} ${describe(status)}`);
     });
   cmd
@@ -51,7 +52,7 @@ export const registerLintServer: CommandModule = (program, ctx) => {
       const { lintServerStatus } = await import('../../lint/server-client.js');
       const dir = repoFolder(ctx, flags.repo);
       const status = await lintServerStatus(dir, ctx.env);
-      if (flags.json) ctx.output.json(status ? { running: true, status } : { running: false });
+      if (flags.json) ctx.output.json(versioned(status ? { running: true, status } : { running: false }));
       else ctx.output.out(status ? describe(status) : `no lint server runs for ${dir}`);
     });
   cmd
@@ -63,7 +64,7 @@ export const registerLintServer: CommandModule = (program, ctx) => {
       const { stopLintServer } = await import('../../lint/server-client.js');
       const dir = repoFolder(ctx, flags.repo);
       const stopped = await stopLintServer(dir, ctx.env);
-      if (flags.json) ctx.output.json({ stopped });
+      if (flags.json) ctx.output.json(versioned({ stopped }));
       else ctx.output.out(stopped ? `stopped the lint server for ${dir}` : `no lint server runs for ${dir}`);
     });
 };

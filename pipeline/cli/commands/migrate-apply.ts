@@ -6,7 +6,7 @@ import type { CliContext, CommandModule } from '../context.js';
 import type { MigrateConfig } from '../../config/migrate.js';
 import type { TimeoutsConfig } from '../../config/timeouts.js';
 import { UsageError } from '../../core/errors.js';
-import type { Output } from '../../core/output.js';
+import { versioned, type Output } from '../../core/output.js';
 import type { MigrationRun } from '../../migrate/apply.js';
 import { formatBytes } from '../../migrate/capacity.js';
 import type { MigrationPlan } from '../../migrate/plan-types.js';
@@ -207,7 +207,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
           ...(onlineSchemaChange ? { onlineSchemaChange } : {}),
         });
         progress.finish();
-        if (opts.json) ctx.output.json(run);
+        if (opts.json) ctx.output.json(versioned(run));
         else for (const line of renderRun(run, ctx.output)) ctx.output.out(line);
         ctx.exitCode = run.ok ? 0 : 1;
       } finally {
@@ -230,7 +230,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
           concurrency: s.config.concurrency,
           ...(s.topology.capacityBytes ? { capacityBytes: s.topology.capacityBytes } : {}),
         });
-        if (opts.json) ctx.output.json(report);
+        if (opts.json) ctx.output.json(versioned(report));
         else for (const line of renderStatus(report, ctx.output)) ctx.output.out(line);
         ctx.exitCode = report.ok ? 0 : 1;
       } finally {
@@ -248,9 +248,8 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
       const s = await openSession(ctx, opts);
       try {
         const { copiesFromTopology, verifySchemas } = await import('../../migrate/verify.js');
-        const tables = copiesFromTopology(s.topology);
-        const report = await verifySchemas(tables, { connections: s.connections, concurrency: s.config.concurrency });
-        if (opts.json) ctx.output.json(report);
+        const report = await verifySchemas(copiesFromTopology(s.topology), { connections: s.connections, concurrency: s.config.concurrency });
+        if (opts.json) ctx.output.json(versioned(report));
         else {
           for (const line of renderDriftMatrix(report, ctx.output)) ctx.output.out(line);
           ctx.output.out(report.ok ? ctx.output.paint.green('no drift') : ctx.output.paint.red('drift found'));
@@ -273,7 +272,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
       try {
         const { formatRepairChange, repairHistory } = await import('../../migrate/repair.js');
         const result = await repairHistory(await s.plan(), { connections: s.connections, dryRun: Boolean(opts.dryRun) });
-        if (opts.json) ctx.output.json(result);
+        if (opts.json) ctx.output.json(versioned(result));
         else {
           for (const c of result.changes) ctx.output.out((opts.dryRun ? 'would: ' : '') + formatRepairChange(c));
           for (const e of result.errors) ctx.output.err(ctx.output.paint.red('error ') + e);

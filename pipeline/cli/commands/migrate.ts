@@ -8,6 +8,7 @@ import type { CliContext, CommandModule } from '../context.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { MigrateConfig } from '../../config/migrate.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
+import { versioned } from '../../core/output.js';
 import type { MigrationPlan } from '../../migrate/plan-types.js';
 import type { Topology } from '../../migrate/topology.js';
 
@@ -67,7 +68,7 @@ export const registerMigrate: CommandModule = (program: Command, ctx: CliContext
       const files = await readMigrations(resolve(ctx.cwd, config.directory), { cwd: ctx.cwd });
       const applied = !opts.offline && migratePlanHooks.loadApplied ? await migratePlanHooks.loadApplied({ ctx, config, topology }) : undefined;
       const plan: MigrationPlan = buildPlan(topology, files, { ...(applied ? { applied } : {}), settings: config.rules });
-      if (opts.json) ctx.output.json(plan);
+      if (opts.json) ctx.output.json(versioned(plan));
       else if (opts.markdown) ctx.output.out(renderPlanMarkdown(plan));
       else for (const line of renderPlanText(plan, ctx.output.paint)) ctx.output.out(line);
       if (plan.findings.some((f) => f.severity === 'error')) ctx.exitCode = 1;
@@ -94,7 +95,7 @@ export const registerMigrate: CommandModule = (program: Command, ctx: CliContext
       const files = await readMigrations(dir, { cwd: ctx.cwd });
       const topology = lintTopologyFrom(config, opts.env);
       const findings = lintMigrations(files, { rules: sqlLintRules, settings: config?.rules ?? {}, ...(topology ? { topology } : {}) });
-      if (opts.json) ctx.output.json({ files: files.length, findings });
+      if (opts.json) ctx.output.json(versioned({ files: files.length, findings }));
       else {
         for (const f of findings) {
           const sev = f.severity === 'error' ? ctx.output.paint.red('error') : ctx.output.paint.yellow('warn');
@@ -121,7 +122,7 @@ export const registerMigrate: CommandModule = (program: Command, ctx: CliContext
       }
       const { importShardingSphere, renderImportYaml } = await import('../../migrate/shardingsphere.js');
       const result = importShardingSphere(file, text, { environment: opts.env });
-      if (opts.json) ctx.output.json(result);
+      if (opts.json) ctx.output.json(versioned(result));
       else ctx.output.out(renderImportYaml(result, file).trimEnd());
     });
 };

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { CliContext, CommandModule } from '../context.js';
 import { parseDurationFlag } from '../flags.js';
 import { UsageError } from '../../core/errors.js';
-import type { Output } from '../../core/output.js';
+import { versioned, type Output } from '../../core/output.js';
 import type { ReleaseOptions, ReleaseReport } from '../../release/index.js';
 
 interface CommonFlags {
@@ -91,7 +91,7 @@ export function printReport(out: Output, r: ReleaseReport): void {
 }
 
 function emit(ctx: CliContext, flags: { json?: boolean }, r: ReleaseReport): void {
-  if (flags.json) ctx.output.json(r);
+  if (flags.json) ctx.output.json(versioned(r));
   else printReport(ctx.output, r);
   ctx.exitCode = r.exitCode;
 }
@@ -185,7 +185,7 @@ export const registerRelease: CommandModule = (program, ctx) => {
     .action(async (flags: CommonFlags) => {
       const { releaseHistory } = await import('../../release/index.js');
       const r = await releaseHistory(await buildOptions(ctx, flags));
-      if (flags.json) ctx.output.json(r.history ?? []);
+      if (flags.json) ctx.output.json(versioned({ history: r.history ?? [] }));
       else {
         for (const h of r.history ?? []) {
           ctx.output.out(`${h.at}  r${h.revision}  ${h.action.padEnd(8)} ${h.who}${h.runId ? ` (run ${h.runId})` : ''}  ${h.image}  ${h.detail}`);
@@ -238,7 +238,7 @@ export const registerRelease: CommandModule = (program, ctx) => {
             // One app's trouble (an API error, a missing release) must not stop the others being driven.
             try {
               const r = await continueRelease({ ...opts, app });
-              if (flags.json) ctx.output.json(r);
+              if (flags.json) ctx.output.json(versioned(r));
               else ctx.output.out(`${new Date().toISOString()} ${r.app} ${r.phase}: ${r.message}`);
             } catch (e) {
               if (e instanceof UsageError && !flags.app) continue; // no release of this app yet

@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandModule } from '../context.js';
 import { UsageError } from '../../core/errors.js';
+import { versioned } from '../../core/output.js';
 import { registerSecret } from '../../core/redact.js';
 
 interface RunFlags {
@@ -44,7 +45,7 @@ export const registerRun: CommandModule = (program, ctx) => {
       const { config } = await loadConfig(ctx.cwd, flags.config, { optional: true });
       const plan = planEvent(flags.event, payload, config);
       if (flags.dryRun) {
-        if (flags.json) ctx.output.json(plan);
+        if (flags.json) ctx.output.json(versioned(plan));
         else {
           ctx.output.out(`${plan.event} on ${plan.repository}:`);
           for (const s of plan.steps) ctx.output.out(`  ${s.stage} ${JSON.stringify({ ...s, stage: undefined })}`);
@@ -77,7 +78,7 @@ export const registerRun: CommandModule = (program, ctx) => {
       const stages = { ...gateStage(wire), ...buildStage(wire), ...migrateStage(wire), ...releaseStage(wire) };
       const outcome = await executePlan(plan, { config, adapters: { github, runner, stages } });
       if (flags.summary) await writeFile(resolve(ctx.cwd, flags.summary), runner.summaries.join('\n'));
-      if (flags.json) ctx.output.json({ plan: outcome.plan, outputs: outcome.outputs, exitCode: outcome.exitCode, notes: outcome.report.notes });
+      if (flags.json) ctx.output.json(versioned({ plan: outcome.plan, outputs: outcome.outputs, exitCode: outcome.exitCode, notes: outcome.report.notes }));
       else {
         for (const [k, v] of Object.entries(outcome.outputs)) ctx.output.out(`${k}: ${v}`);
         if (!flags.summary) ctx.output.out(runner.summaries.join('\n'));

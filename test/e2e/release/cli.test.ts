@@ -99,7 +99,8 @@ describe('shardship release (CLI)', () => {
     expect((await getObj<DeploymentShape>(h, 'apps/v1', 'Deployment', 'web-stable')).spec.template.spec.containers[0]!.image).toBe(img('web:2'));
 
     const history = await run(['history', '--app', 'web', '--json']);
-    const entries = JSON.parse(history.stdout) as { who: string; action: string; runId?: string }[];
+    const { schemaVersion, history: entries } = JSON.parse(history.stdout) as { schemaVersion: number; history: { who: string; action: string; runId?: string }[] };
+    expect(schemaVersion).toBe(1);
     expect(entries.filter((e) => e.action === 'start').map((e) => e.runId)).toEqual([undefined, '1001']);
     expect(entries.find((e) => e.action === 'resume')).toMatchObject({ who: 'ci-runner-2', runId: '1002' });
   }, CLI_TEST_TIMEOUT);

