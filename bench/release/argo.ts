@@ -11,7 +11,10 @@ import { closeSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { connect, createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
 import { writeKubeconfig, type ControlPlane } from '../../test/support/cluster/control-plane.js';
+import type { KubeObject } from '../../pipeline/kube/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ARGO_VERSION = process.env.SHARDSHIP_ARGO_VERSION ?? 'v1.10.1';
@@ -208,4 +211,45 @@ export interface RolloutStatus {
   currentPodHash?: string;
   abort?: boolean;
   observedGeneration?: string;
+}
+
+/**
+ * Rollouts over the API (shardship's `Cluster` port knows only the kinds shardship writes):
+ * the bench's reads of Rollout status, and the user's image patches in the concurrent run.
+ */
+export function rolloutsClient(kubeconfigPath: string) {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const server = kc.getCurrentCluster()!.server.replace(/\/+$/, '');
+  const send = async (method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; json: unknown }> => {
+    const opts: RequestOptions = { method, headers: { Accept: 'application/json' }, timeout: 30_000 };
+    await kc.applyToHTTPSOptions(opts);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) opts.headers = { ...opts.headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) };
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(new URL(server + path), opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 300 && status !== 404) reject(new Error(`${method} ${path}: ${status} ${text.slice(0, 300)}`));
+          else resolve({ status, json: status === 404 ? undefined : JSON.parse(text) });
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('request timed out')));
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  };
+  const base = (ns: string) => `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(ns)}/rollouts`;
+  return {
+    get: async (ns: string, name: string) => (await send('GET', `${base(ns)}/${encodeURIComponent(name)}`)).json as KubeObject | undefined,
+    list: async (ns: string) => ((await send('GET', base(ns))).json as { items: KubeObject[] }).items,
+    setImage: async (ns: string, name: string, image: string) => {
+      await send('PATCH', `${base(ns)}/${encodeURIComponent(name)}`, [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image }], 'application/json-patch+json');
+    },
+  };
 }

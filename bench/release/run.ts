@@ -19,7 +19,7 @@ import { connectCluster } from '../../pipeline/kube/client.js';
 import type { Cluster, KubeObject } from '../../pipeline/kube/types.js';
 import { ReleaseConfig } from '../../pipeline/config/release.js';
 import { startRelease, type ReleaseOptions } from '../../pipeline/release/index.js';
-import { ARGO_VERSION, argoActions, argoApp, argoCrdFiles, argoLogTail, buildArgo, startArgoController, type ArgoController, type RolloutStatus } from './argo.js';
+import { ARGO_VERSION, argoActions, argoApp, argoCrdFiles, argoLogTail, buildArgo, rolloutsClient, startArgoController, type ArgoController, type RolloutStatus } from './argo.js';
 import { cpuOf, peakRssMiB, resetPeakRss } from './proc.js';
 
 const execFileP = promisify(execFile);
@@ -149,6 +149,10 @@ interface ToolResult {
   abortToStableFromApiMs?: number;
   abortRoutingWrites: number;
   abortApiMs?: number;
+  /** shardship: from the abort command's start to its first API answer (node start-up, config load). */
+  abortFirstRequestMs?: number;
+  /** Argo: CPU the resident controller spends per minute while the release waits at the pause. */
+  idleCpuPerMinute?: number;
   counts: Counts;
   cpuSeconds: number;
   peakMiB: number;
@@ -194,6 +198,7 @@ async function benchShardship(plane: ControlPlane, observer: Cluster, dir: strin
     const abort = await run(['abort'], 1);
     const abortWrites = routingWritesBetween(proxy.requests(), vsPath, abort.startedAt, Infinity);
     if (!abortWrites[0]) throw new Error('shardship: abort made no routing write');
+    const abortFirst = proxy.requests().find((r) => r.at >= abort.startedAt);
     await rec.until('shardship: abort', (w) => w === 0);
     await rec.stop();
     const all = proxy.requests();
@@ -206,6 +211,7 @@ async function benchShardship(plane: ControlPlane, observer: Cluster, dir: strin
       abortToStableMs: abortWrites[0].at - abort.startedAt,
       abortRoutingWrites: abortWrites.length,
       ...(abort.report.api ? { abortApiMs: abort.report.api.apiMs } : {}),
+      ...(abortFirst ? { abortFirstRequestMs: abortFirst.at - abort.startedAt } : {}),
       counts: countsOf(all, proxy, vsPath),
       cpuSeconds: runs.reduce((a, r) => a + r.cpuSeconds, 0),
       peakMiB: Math.max(...runs.map((r) => r.rssMiB)),
@@ -218,15 +224,17 @@ async function benchShardship(plane: ControlPlane, observer: Cluster, dir: strin
 
 // ---------- Argo Rollouts: the resident controller; the user's actions are kubectl patches ----------
 
-async function rolloutStatus(observer: Cluster, ns: string, app: string): Promise<RolloutStatus & { generation?: number }> {
-  const ro = await observer.get({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', namespace: ns, name: app });
+type Rollouts = ReturnType<typeof rolloutsClient>;
+
+async function rolloutStatus(rollouts: Rollouts, ns: string, app: string): Promise<RolloutStatus & { generation?: number }> {
+  const ro = await rollouts.get(ns, app);
   return { ...((ro?.status as RolloutStatus | undefined) ?? {}), generation: ro?.metadata.generation };
 }
 
-async function waitRollout(observer: Cluster, ns: string, app: string, what: string, pred: (s: RolloutStatus & { generation?: number }) => boolean, argo: ArgoController, timeoutMs = 180_000): Promise<void> {
+async function waitRollout(rollouts: Rollouts, ns: string, app: string, what: string, pred: (s: RolloutStatus & { generation?: number }) => boolean, argo: ArgoController, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const s = await rolloutStatus(observer, ns, app);
+    const s = await rolloutStatus(rollouts, ns, app);
     if (pred(s)) return;
     if (Date.now() > deadline) throw new Error(`argo: ${what} not reached in ${timeoutMs / 1000}s: ${JSON.stringify(s)}\n${argoLogTail(argo)}`);
     await sleep(50);
@@ -253,7 +261,7 @@ async function applyObjects(plane: ControlPlane, objs: object[]): Promise<void> 
   if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
 }
 
-async function benchArgo(plane: ControlPlane, observer: Cluster, dir: string, bin: string): Promise<ToolResult> {
+async function benchArgo(plane: ControlPlane, observer: Cluster, rollouts: Rollouts, dir: string, bin: string): Promise<ToolResult> {
   const ns = `bench-argo-${suffix}`;
   const app = 'web';
   await kubectlRun(plane, ['create', 'namespace', ns]);
@@ -261,10 +269,10 @@ async function benchArgo(plane: ControlPlane, observer: Cluster, dir: string, bi
   mkdirSync(adir, { recursive: true });
   const proxy = await startFaultProxy(plane, adir);
   const argo = await startArgoController({ bin, plane, upstreamUrl: proxy.url, namespace: ns, dir: adir });
-  const user = (args: string[]) => kubectlThrough(plane, proxy.kubeconfigPath, join(adir, 'kubectl-cache'), args);
+  const user = (args: string[]) => kubectlThrough(plane, proxy.kubeconfigPath, join(adir, 'kubectl-cache'), ['-n', ns, ...args]);
   try {
     await applyObjects(plane, argoApp({ namespace: ns, app, replicas: REPLICAS, image: 'registry.local/web:1', pause: {} }));
-    await waitRollout(observer, ns, app, 'first rollout healthy', healthyRollout, argo);
+    await waitRollout(rollouts, ns, app, 'first rollout healthy', healthyRollout, argo);
     const vsPath = `/namespaces/${ns}/virtualservices/${app}`;
     const rec = weightRecorder(observer, ns, app);
     await rec.until('argo: first rollout', (w) => w === 0);
@@ -276,12 +284,14 @@ async function benchArgo(plane: ControlPlane, observer: Cluster, dir: string, bi
     const cpu0 = cpuOf(argo.pid).cpuSeconds;
 
     const start2 = await user(argoActions.image(app, 'registry.local/web:2'));
-    await waitRollout(observer, ns, app, 'paused at step 2', (s) => s.currentStepIndex === 1 && (s.pauseConditions?.length ?? 0) > 0, argo);
+    await waitRollout(rollouts, ns, app, 'paused at step 2', (s) => s.currentStepIndex === 1 && (s.pauseConditions?.length ?? 0) > 0, argo);
     await rec.until('argo: paused at 20%', (w) => w === 20);
     const paused = Date.now();
+    const idle0 = cpuOf(argo.pid).cpuSeconds;
     await sleep(HOLD_MS);
+    const idleCpuPerMinute = ((cpuOf(argo.pid).cpuSeconds - idle0) * 60_000) / HOLD_MS;
     const promote = await user(argoActions.promote(app));
-    await waitRollout(observer, ns, app, 'completed', healthyRollout, argo);
+    await waitRollout(rollouts, ns, app, 'completed', healthyRollout, argo);
     await rec.until('argo: completed', (w) => w === 0);
     const completed = Date.now();
     const reqs = proxy.requests();
@@ -290,11 +300,11 @@ async function benchArgo(plane: ControlPlane, observer: Cluster, dir: string, bi
     const routingStates = rec.changes.filter((c) => c.at >= start2.startedAt).length;
 
     await user(argoActions.image(app, 'registry.local/web:3'));
-    await waitRollout(observer, ns, app, 'second canary paused', (s) => s.currentStepIndex === 1 && (s.pauseConditions?.length ?? 0) > 0, argo);
+    await waitRollout(rollouts, ns, app, 'second canary paused', (s) => s.currentStepIndex === 1 && (s.pauseConditions?.length ?? 0) > 0, argo);
     await rec.until('argo: second canary paused at 20%', (w) => w === 20);
     const abort = await user(argoActions.abort(app));
     await rec.until('argo: abort', (w) => w === 0);
-    await waitRollout(observer, ns, app, 'aborted', (s) => s.abort === true, argo);
+    await waitRollout(rollouts, ns, app, 'aborted', (s) => s.abort === true, argo);
     const all = proxy.requests();
     const abortWrites = routingWritesBetween(all, vsPath, abort.startedAt, Infinity);
     const abortAccepted = all.find((r) => r.verb === 'patch' && r.path.includes(`/rollouts/${app}/status`) && r.at >= abort.startedAt);
@@ -312,6 +322,7 @@ async function benchArgo(plane: ControlPlane, observer: Cluster, dir: string, bi
       abortToStableMs: abortWrites[0].at - abort.startedAt,
       ...(abortAccepted ? { abortToStableFromApiMs: abortWrites[0].at - abortAccepted.at } : {}),
       abortRoutingWrites: abortWrites.length,
+      idleCpuPerMinute,
       counts: countsOf(all, proxy, vsPath),
       cpuSeconds: cpu1 - cpu0,
       peakMiB: peak,
@@ -368,7 +379,7 @@ async function manyShardship(plane: ControlPlane, dir: string): Promise<ManyResu
   }
 }
 
-async function manyArgo(plane: ControlPlane, observer: Cluster, dir: string, bin: string): Promise<ManyResult> {
+async function manyArgo(plane: ControlPlane, rollouts: Rollouts, dir: string, bin: string): Promise<ManyResult> {
   const ns = `bench-argo-many-${suffix}`;
   await kubectlRun(plane, ['create', 'namespace', ns]);
   const adir = join(dir, 'argo-many');
@@ -381,7 +392,7 @@ async function manyArgo(plane: ControlPlane, observer: Cluster, dir: string, bin
     const allHealthy = async (what: string) => {
       const deadline = Date.now() + 900_000;
       for (;;) {
-        const ros = await observer.list('argoproj.io/v1alpha1', 'Rollout', ns);
+        const ros = await rollouts.list(ns);
         const ok = ros.filter((ro) => healthyRollout({ ...((ro.status as RolloutStatus | undefined) ?? {}), generation: ro.metadata.generation })).length;
         if (ok === apps.length) return ok;
         if (Date.now() > deadline) throw new Error(`argo: ${what}: ${ok}/${apps.length} healthy\n${argoLogTail(argo)}`);
@@ -391,15 +402,11 @@ async function manyArgo(plane: ControlPlane, observer: Cluster, dir: string, bin
     await allHealthy('first rollouts');
     await sleep(1000);
     // The user's new images go through Argo's proxy (as kubectl would send them), counted with it.
-    const client = connectCluster({ kubeconfigPath: proxy.kubeconfigPath });
+    const client = rolloutsClient(proxy.kubeconfigPath);
     proxy.reset();
     const cpu0 = cpuOf(argo.pid).cpuSeconds;
     const t0 = Date.now();
-    await Promise.all(
-      apps.map((app) =>
-        client.patch({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', namespace: ns, name: app }, [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: `registry.local/${app}:2` }], 'json'),
-      ),
-    );
+    await Promise.all(apps.map((app) => client.setImage(ns, app, `registry.local/${app}:2`)));
     // Healthy again with the new generation observed: every rollout went through all steps.
     const completed = await allHealthy('second rollouts');
     const wallS = (Date.now() - t0) / 1000;
@@ -438,11 +445,13 @@ function table(s: ToolResult, a: ToolResult, ms: ManyResult, ma: ManyResult | un
   rows.push(['abort → stable at 100% (from the command)', `${f(s.abortToStableMs)} ms`, `${f(a.abortToStableMs)} ms`, ratio(s.abortToStableMs, a.abortToStableMs), target(s.abortToStableMs <= a.abortToStableMs, '≤ Argo')]);
   if (a.abortToStableFromApiMs !== undefined) rows.push(['abort → stable at 100% (Argo: from the accepted patch)', '', `${f(a.abortToStableFromApiMs)} ms`, '', 'info']);
   rows.push(['abort: routing writes', String(s.abortRoutingWrites), String(a.abortRoutingWrites), '', 'info']);
+  if (s.abortFirstRequestMs !== undefined) rows.push(['abort: command start → its first API answer', `${f(s.abortFirstRequestMs)} ms`, '', '', 'info']);
   if (s.abortApiMs !== undefined) rows.push(['abort: API time of the CLI (simulator: 8 ms)', `${f(s.abortApiMs)} ms`, '', '', 'info']);
   rows.push(['API requests, both releases (no watches)', String(s.counts.requests), String(a.counts.requests), ratio(s.counts.requests, a.counts.requests), 'info']);
   rows.push(['  of which writes', String(s.counts.writes), String(a.counts.writes), ratio(s.counts.writes, a.counts.writes), 'info']);
   rows.push(['  watches opened', String(s.counts.watches), String(a.counts.watches), '', 'info']);
   rows.push(['CPU seconds, both releases', f(s.cpuSeconds, 2), f(a.cpuSeconds, 2), ratio(s.cpuSeconds, a.cpuSeconds), target(s.cpuSeconds <= 0.5 * a.cpuSeconds, '≤ 0.5x Argo')]);
+  if (a.idleCpuPerMinute !== undefined) rows.push(['CPU seconds per minute waiting at the pause', '0 (no process)', f(a.idleCpuPerMinute, 3), '', 'info']);
   rows.push(['peak memory (MiB)', f(s.peakMiB), f(a.peakMiB), ratio(s.peakMiB, a.peakMiB), 'info']);
   const m = (label: string, x: (r: ManyResult) => string) => rows.push([`${APPS} apps at once: ${label}`, x(ms), ma ? x(ma) : 'skipped', '', 'info']);
   m('completed', (r) => `${r.completed}/${APPS}`);
@@ -468,6 +477,7 @@ const wasRunning = before ? await healthy(before) : false;
 const [bin, plane] = await Promise.all([buildArgo(), sharedControlPlane()]);
 const dir = tempDir('bench-release');
 const observer = connectCluster({ kubeconfigPath: plane.kubeconfigPath, backoffMs: 50 });
+const rollouts = rolloutsClient(plane.kubeconfigPath);
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 log(`Kubernetes ${plane.kubeVersion} at ${plane.url}; Argo Rollouts ${ARGO_VERSION} (${bin}); load ${load}`);
 try {
@@ -475,13 +485,13 @@ try {
   log('shardship: one app, two releases (promote, abort)');
   const s = await benchShardship(plane, observer, dir);
   log('argo: one app, two releases (promote, abort)');
-  const a = await benchArgo(plane, observer, dir, bin);
+  const a = await benchArgo(plane, observer, rollouts, dir, bin);
   log(`shardship: ${APPS} apps at once`);
   const ms = await manyShardship(plane, dir);
   let ma: ManyResult | undefined;
   if (ARGO_MANY) {
     log(`argo: ${APPS} apps at once`);
-    ma = await manyArgo(plane, observer, dir, bin);
+    ma = await manyArgo(plane, rollouts, dir, bin);
   }
   const t = table(s, a, ms, ma);
   const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
