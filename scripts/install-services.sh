@@ -2,7 +2,7 @@
 # Installs the Debian packages behind the real services the tests and the demo start.
 # Needs root; does nothing for packages already present.
 set -euo pipefail
-want=(git openssl mariadb-server mariadb-client mariadb-backup mydumper percona-toolkit skeema docker.io docker-registry prometheus busybox-static apache2-utils)
+want=(git openssl mariadb-server mariadb-client mariadb-backup mydumper percona-toolkit skeema docker.io docker-registry prometheus busybox-static apache2-utils time iproute2)
 # zsh: the completion test; shellcheck: actionlint checks workflow run: blocks with it.
 want+=(zsh shellcheck)
 missing=()
