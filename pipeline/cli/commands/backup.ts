@@ -3,6 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { versioned } from '../../core/output.js';
 import type { CliContext, CommandModule } from '../context.js';
 import type { BackupConfig } from '../../config/backup.js';
 import type { MigrateConfig } from '../../config/migrate.js';
@@ -119,7 +120,7 @@ export const registerBackup: CommandModule = (program: Command, ctx: CliContext)
             line(`${`${r.target.node}/${r.target.database}`.padEnd(24)} ${state.padEnd(12)} ${String(r.tables).padStart(4)} tables ${formatBytes(r.bytes).padStart(10)}  ${(r.durationMs / 1000).toFixed(1)}s${r.error ? `\n    ${r.error}` : ''}`);
           },
         });
-        if (opts.json) ctx.output.json(run);
+        if (opts.json) ctx.output.json(versioned(run));
         else if (run.ok) ctx.output.out(p().green(`backup ${run.id}: ${run.databases.length} databases, ${formatBytes(run.bytes)} in ${(run.durationMs / 1000).toFixed(1)}s -> ${run.directory}`));
         else {
           ctx.output.out(p().red(`backup ${run.id} is incomplete (no manifest): missing ${run.missing.join(', ')}`));
@@ -139,13 +140,13 @@ export const registerBackup: CommandModule = (program: Command, ctx: CliContext)
       const all = await listBackups(s.root);
       if (opts.json) {
         ctx.output.json(
-          all.map((b) => ({
+          versioned({ backups: all.map((b) => ({
             id: b.id,
             complete: b.complete,
             ...(b.manifest
               ? { environment: b.manifest.environment, kind: b.manifest.kind, databases: b.manifest.databases.length, bytes: [...b.manifest.databases, ...b.manifest.nodes].reduce((n, d) => n + d.files.reduce((m, f) => m + f.bytes, 0), 0), startedAt: b.manifest.startedAt, finishedAt: b.manifest.finishedAt, topologyDigest: b.manifest.topologyDigest }
               : { error: b.error }),
-          })),
+          })) }),
         );
         return;
       }
@@ -179,7 +180,7 @@ export const registerBackup: CommandModule = (program: Command, ctx: CliContext)
             for (const x of [...r.badFiles, ...r.mismatches, ...(r.error ? [r.error] : [])]) line(`    ${x}`);
           },
         });
-        if (opts.json) ctx.output.json(run);
+        if (opts.json) ctx.output.json(versioned(run));
         else ctx.output.out(run.ok ? p().green(`backup ${id}: every table matches its manifest`) : p().red(`backup ${id} does not restore as recorded`));
         ctx.exitCode = run.ok ? 0 : 1;
       } finally {
@@ -196,7 +197,7 @@ export const registerBackup: CommandModule = (program: Command, ctx: CliContext)
       const [{ listBackups, checkBackupId }, { parseKeep, planPrune }] = await Promise.all([import('../../backup/manifest.js'), import('../../backup/plan.js')]);
       const plan = planPrune(await listBackups(s.root), parseKeep(opts.keep), new Date());
       if (!opts.dryRun) for (const r of plan.remove) await rm(join(s.root, checkBackupId(r.id)), { recursive: true, force: true });
-      if (opts.json) ctx.output.json({ ...plan, dryRun: Boolean(opts.dryRun) });
+      if (opts.json) ctx.output.json(versioned({ ...plan, dryRun: Boolean(opts.dryRun) }));
       else {
         for (const r of plan.remove) ctx.output.out(`${opts.dryRun ? 'would delete' : 'deleted'} ${r.id} (${r.reason})`);
         ctx.output.out(`${plan.keep.length} kept, ${plan.remove.length} ${opts.dryRun ? 'to delete' : 'deleted'}`);
@@ -235,7 +236,7 @@ export const registerBackup: CommandModule = (program: Command, ctx: CliContext)
           },
         });
         for (const d of run.topologyDiff) ctx.output.err(p().yellow(`topology changed: ${d}`));
-        if (opts.json) ctx.output.json(run);
+        if (opts.json) ctx.output.json(versioned(run));
         else ctx.output.out(run.ok ? p().green(`restored ${run.databases.length} database(s) from ${id} in ${(run.durationMs / 1000).toFixed(1)}s`) : p().red(`restore of ${id} failed on ${run.databases.filter((d) => d.outcome !== 'restored').map((d) => d.target.database).join(', ')}`));
         ctx.exitCode = run.ok ? 0 : 1;
       } finally {

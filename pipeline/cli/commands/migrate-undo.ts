@@ -1,6 +1,7 @@
 // `shardship migrate undo VERSION`: puts back the tables the pre-migration snapshot of VERSION
 // holds and its history rows, on every database (pipeline/backup/snapshot.ts does the work).
 import type { Command } from 'commander';
+import { versioned } from '../../core/output.js';
 import type { CliContext, CommandModule } from '../context.js';
 import { appliedBy } from './migrate-apply.js';
 import { chooseEnvironment } from './migrate.js';
@@ -45,7 +46,7 @@ export const registerMigrateUndo: CommandModule = (program: Command, ctx: CliCon
           undoneBy: appliedBy(ctx.env),
         });
         const p = ctx.output.paint;
-        if (opts.json) ctx.output.json(run);
+        if (opts.json) ctx.output.json(versioned(run));
         else {
           for (const d of run.databases) ctx.output.err(`${`${d.target.node}/${d.target.database}`.padEnd(24)} ${d.outcome === 'undone' ? p.green(d.outcome) : d.outcome === 'not-applied' ? p.dim(d.outcome) : p.red(d.outcome)}  ${d.tables.join(', ')}${d.error ? `\n    ${d.error}` : ''}`);
           ctx.output.out(run.ok ? p.green(`V${v} undone on ${run.databases.filter((d) => d.outcome === 'undone').length} database(s) in ${(run.durationMs / 1000).toFixed(1)}s; remove or fix its file before the next apply`) : p.red(`undo of V${v} failed`));

@@ -23,6 +23,7 @@ const topology = (over: Partial<Topology> = {}): Topology => ({
     t_order: { name: 't_order', kind: 'sharded', shardKey: 'user_id', physical: ['loan_0', 'loan_1'].flatMap((d, i) => [0, 1].map((k) => ({ node: `n${i + 1}`, database: d, physicalTable: `t_order_${k}` }))) },
     t_audit: { name: 't_audit', kind: 'single', physical: [{ node: 'n1', database: 'loan_0', physicalTable: 't_audit' }] },
   },
+  bindingTables: [],
   ...over,
 });
 
