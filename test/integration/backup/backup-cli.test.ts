@@ -71,7 +71,7 @@ describe('backup create + verify + restore', () => {
     expect(loan3.tables.t_order_2.checksum).toBe(String(checksum));
 
     const listed = await cli(['backup', 'list', '--json']);
-    expect(JSON.parse(listed.stdout)[0]).toMatchObject({ id: run.id, complete: true, databases: 4 });
+    expect(JSON.parse(listed.stdout)).toMatchObject({ schemaVersion: 1, backups: [{ id: run.id, complete: true, databases: 4 }] });
 
     const verified = await cli(['backup', 'verify', run.id, '--json']);
     expect(verified.code).toBe(0);
