@@ -142,12 +142,13 @@ export class PtOnlineSchemaChange implements OnlineSchemaChanger {
     return new Promise((resolve, reject) => {
       const child = spawn(command!, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       const tail: string[] = [];
+      // Its last lines, for the error: pt-osc says why before it cleans up.
       const onLine = (line: string) => {
         const p = parseProgress(line);
         if (p) req.onProgress({ target: req.target, table: req.table, ...p });
         else if (line.trim()) {
           tail.push(line.trim());
-          if (tail.length > 12) tail.shift();
+          if (tail.length > 24) tail.shift();
         }
       };
       createInterface({ input: child.stdout }).on('line', onLine);
@@ -156,7 +157,8 @@ export class PtOnlineSchemaChange implements OnlineSchemaChanger {
       child.on('close', (code, signal) => {
         if (code === 0) return resolve();
         // pt-osc's own last words say why (its errors end with "at <script> line N."); keep the gist.
-        const why = tail.filter((l) => !/^(Operation, tries|\w+, \d+, [\d.]+$|No slaves found|Not checking slave lag)/.test(l)).slice(-4).join(' | ');
+        // Timestamped lines are its steps (and its own cleanup), the rest its findings.
+        const why = tail.filter((l) => !/^(Operation, tries|\w+, \d+, [\d.]+$|No slaves found|Not checking slave lag|\d{4}-\d\d-\d\dT[\d:]+ )/.test(l)).slice(-3).join(' | ');
         reject(new ServiceError(PT_OSC, `${req.target.database}.${req.table}: exited ${signal ?? code}: ${why || 'no output'}`, { hint: 'pt-online-schema-change cleans up after itself on errors; a rerun of apply drops anything an interrupted copy left and starts the table again' }));
       });
     });

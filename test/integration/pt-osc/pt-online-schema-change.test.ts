@@ -173,6 +173,32 @@ describe('migrate.onlineSchemaChange: pt-osc on real MariaDB shards', () => {
     }
   });
 
+  it("a table pt-osc cannot copy fails its database with pt-osc's reason, the statement's line and table, no password, nothing left behind", async () => {
+    // No primary or unique key: pt-osc's delete trigger could not find the row in the copy.
+    for (const db of f.databases) {
+      const node = f.nodes.find((n) => n.name === db.node)!;
+      await rootQuery(node, Array.from({ length: SHARDS_PER_DB }, (_, k) => `CREATE TABLE ${db.database}.t_order_item_${k} (order_id BIGINT NOT NULL, qty DECIMAL(8,2) NOT NULL) ENGINE=InnoDB`).join(';'));
+    }
+    const plan = handPlan(f, [{ version: '1', description: 'wider_qty', statements: ['ALTER TABLE t_order_item MODIFY qty DECIMAL(12,2) NOT NULL'] }]);
+    const endpoints = Object.fromEntries(f.nodes.map((n) => [n.name, { host: '127.0.0.1', port: n.port, user: 'shardship', password: new URL(n.dsn).password }]));
+    const conns = connector(f);
+    try {
+      const run = await applyMigrations(plan, { connections: conns, config: execConfig(), appliedBy: 't', onlineSchemaChange: new PtOnlineSchemaChange(endpoints, PtOscConfig.parse({})), verify: 'off' });
+      expect(run.ok).toBe(false);
+      for (const d of run.databases) {
+        expect(d.outcome).toBe('failed');
+        expect(d.error).toMatch(/statement 1 \(line 1, t_order_item_0\): pt-online-schema-change: .*t_order_item_0: exited \d+: .*does not have a PRIMARY KEY or a unique index.*was not altered/);
+        expect(d.failedStatement).toMatchObject({ physicalTable: 't_order_item_0', sourceLine: 1 });
+        for (const n of f.nodes) expect(d.error).not.toContain(new URL(n.dsn).password);
+      }
+      expect(await leftoversEverywhere()).toEqual([]);
+      const hist = await historyRows(f.nodes[0]!, 'loan_0');
+      expect(hist.map((h) => [h.state, h.statements_done])).toEqual([['failed', 0]]);
+    } finally {
+      await conns.end();
+    }
+  });
+
   it('kill -9 of `migrate apply` mid-copy: the copy dies with it; the next apply drops its triggers and shadow table and finishes, every write kept', async () => {
     const n1 = f.nodes[0]!;
     await bigTable(n1);
