@@ -11,7 +11,8 @@ import { tempDir } from '../test/support/service.js';
 import { startDockerd, BUSYBOX, ensureBusybox, type TestDockerEngine } from '../test/support/docker.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { startShardNodes, rootQuery, type ShardNodes } from '../test/support/mariadb.js';
-import { startKubeSim, type KubeSim } from '../test/support/kube-sim/index.js';
+import { healthy, kubectlRun, readState, sharedControlPlane, stopSharedControlPlane } from '../test/support/cluster/control-plane.js';
+import { ANNOTATION, startTraffic, type TrafficGenerator } from '../test/support/cluster/traffic.js';
 import { startPrometheus, type RunningPrometheus } from '../test/support/prometheus.js';
 import { startGitHubServer } from '../test/support/github-server/index.js';
 import { webhookExample } from '../test/support/github-server/examples.js';
@@ -156,7 +157,7 @@ const running: { stop(): Promise<void> }[] = [];
 
 /** What each stage's services need in the CLI's environment; the pipeline step uses them all. */
 const stageEnv: { docker?: NodeJS.ProcessEnv; db?: Record<string, string>; release?: Record<string, string> } = {};
-let cluster: { sim: KubeSim; prom: RunningPrometheus } | undefined;
+let cluster: { traffic: TrafficGenerator; prom: RunningPrometheus } | undefined;
 
 function editConfig(repo: string, edit: (text: string) => string): void {
   const file = join(repo, 'shardship.yaml');
@@ -227,25 +228,34 @@ async function migrateStage(repo: string, report: PipelineReport): Promise<DemoS
 }
 
 /**
- * Release: on the kube simulator (unless KUBECONFIG points at a real cluster) with a real
- * Prometheus: the first version, a canary promoted to 100%, and a bad version that analysis
- * rolls back by itself.
+ * Release: on the test bed's real Kubernetes control plane (kube-apiserver, controller-manager,
+ * scheduler and KWOK nodes, built from Go modules; pods run no containers) with a real
+ * Prometheus scraping simulated traffic that follows the real routing objects: the first
+ * version, a canary promoted to 100%, and a bad version that analysis rolls back by itself.
  */
 async function releaseStage(repo: string, image: string, report: PipelineReport): Promise<DemoStage> {
   heading('release: canary on Kubernetes with Prometheus analysis');
-  const realCluster = process.env.KUBECONFIG && process.env.SHARDSHIP_E2E_CLUSTER === '1';
-  if (realCluster) throw new Error('the demo drives the simulator; run the release e2e tests for a real cluster (docs/kube-sim.md)');
-  console.log(pc.yellow('  the cluster is the shardship kube simulator (no Kubernetes API server on this machine)'));
-  const sim = await startKubeSim({ namespaces: ['loans'], readyDelayMs: 300 });
-  running.push(sim);
-  const prom = await startPrometheus({ targets: [sim.metricsUrl], scrapeIntervalSeconds: 1 });
+  const before = readState();
+  const wasRunning = before !== undefined && (await healthy(before));
+  console.log(pc.dim(wasRunning ? '  reusing the running control plane (npm run cluster:up)' : '  starting the control plane (the first run on a machine builds it from Go modules, with progress below)'));
+  const plane = await sharedControlPlane();
+  if (!wasRunning) running.push({ stop: () => stopSharedControlPlane().then(() => undefined) });
+  console.log(pc.dim(`  Kubernetes ${plane.kubeVersion} at ${plane.url} (etcd, kube-apiserver with RBAC, controller-manager, scheduler, KWOK nodes)`));
+  // A namespace left by an earlier demo on a reused control plane goes first.
+  await kubectlRun(plane, ['delete', 'namespace', 'loans', '--ignore-not-found', '--wait=true', '--timeout=120s']);
+  const created = await kubectlRun(plane, ['create', 'namespace', 'loans']);
+  if (created.code !== 0) throw new Error(`kubectl create namespace loans: ${created.stderr}`);
+  running.push({ stop: () => kubectlRun(plane, ['delete', 'namespace', 'loans', '--wait=false']).then(() => undefined) });
+  const traffic = await startTraffic({ kubeconfigPath: plane.kubeconfigPath });
+  running.push(traffic);
+  const prom = await startPrometheus({ targets: [traffic.metricsUrl], scrapeIntervalSeconds: 1 });
   running.push(prom);
   await prom.waitForTargets();
-  sim.setTraffic({ namespace: 'loans', host: 'loan-service', rps: 200 });
+  traffic.set({ namespace: 'loans', host: 'loan-service', rps: 200 });
   // The release history records who acted: a root shell in a container often has no USER.
-  const env = { KUBECONFIG: sim.kubeconfigPath, PROMETHEUS_URL: prom.url, USER: process.env.USER ?? userInfo().username };
+  const env = { KUBECONFIG: plane.kubeconfigPath, PROMETHEUS_URL: prom.url, USER: process.env.USER ?? userInfo().username };
   stageEnv.release = env;
-  cluster = { sim, prom };
+  cluster = { traffic, prom };
   const runs: CliRun[] = [];
   const release = async (args: string[], want: number, what: string) => {
     const r = await shardship(['release', ...args], { cwd: repo, env });
@@ -254,7 +264,7 @@ async function releaseStage(repo: string, image: string, report: PipelineReport)
     return r;
   };
 
-  const sample = (samples: RolloutSample[]) => sampleRollout(sim, prom, samples);
+  const sample = (samples: RolloutSample[]) => sampleRollout(traffic, prom, samples);
   const canaryImage = image.replace(/:[^:/]+$/, ':v2');
   await release(['start', '--app', 'loan-service', '--image', image], 0, 'first release (becomes stable)');
 
@@ -270,10 +280,10 @@ async function releaseStage(repo: string, image: string, report: PipelineReport)
   const bad: RolloutSample[] = [];
   const stopBad = sample(bad);
   const badImage = image.replace(/:[^:/]+$/, ':v3-bad');
-  await release(['start', '--app', 'loan-service', '--image', badImage, '--pod-annotation', 'sim.shardship.dev/error-rate=0.4'], 3, 'bad canary start');
+  await release(['start', '--app', 'loan-service', '--image', badImage, '--pod-annotation', `${ANNOTATION.errorRate}=0.4`], 3, 'bad canary start');
   await release(['promote', '--app', 'loan-service'], 1, 'promote of the bad version (analysis fails, automatic abort)');
   await stopBad();
-  const after = sim.route({ namespace: 'loans', host: 'loan-service' });
+  const after = await traffic.route('loans', 'loan-service');
   const stableShare = after.filter((o) => !o.deployment.endsWith('-canary')).reduce((a, o) => a + o.share, 0);
   if (Math.abs(stableShare - 1) > 1e-9) throw new Error(`after the abort stable serves ${stableShare * 100}% instead of 100%`);
   console.log(pc.green('  rolled back: stable serves 100% of traffic'));
@@ -284,14 +294,14 @@ async function releaseStage(repo: string, image: string, report: PipelineReport)
 }
 
 /** Sample the canary's share of traffic and its error rate while releases run, for the chart. */
-function sampleRollout(sim: KubeSim, prom: RunningPrometheus, samples: RolloutSample[]): () => Promise<void> {
+function sampleRollout(traffic: TrafficGenerator, prom: RunningPrometheus, samples: RolloutSample[]): () => Promise<void> {
   let stopped = false;
   const loop = async () => {
     while (!stopped) {
-      const shares = sim.route({ namespace: 'loans', host: 'loan-service' });
+      const shares = await traffic.route('loans', 'loan-service').catch(() => []);
       const weight = Math.round(100 * shares.filter((o) => o.deployment.endsWith('-canary')).reduce((a, o) => a + o.share, 0));
       const q = await prom
-        .query('sum(rate(shardship_sim_requests_total{namespace="loans",deployment="loan-service-canary",code="500"}[4s])) / sum(rate(shardship_sim_requests_total{namespace="loans",deployment="loan-service-canary"}[4s]))')
+        .query('sum(rate(istio_requests_total{destination_workload_namespace="loans",destination_workload="loan-service-canary",response_code=~"5.."}[4s])) / sum(rate(istio_requests_total{destination_workload_namespace="loans",destination_workload="loan-service-canary"}[4s]))')
         .catch(() => []);
       const errorRate = Number(q[0]?.value[1] ?? 0);
       samples.push({ t: Date.now(), weight, errorRate: Number.isFinite(errorRate) ? errorRate : 0 });
@@ -378,7 +388,7 @@ async function pipelineStage(work: string, repo: string, report: PipelineReport)
   const token = `ghs_${randomBytes(18).toString('hex')}`;
   const env = { ...stageEnv.docker, ...stageEnv.db, ...stageEnv.release, GITHUB_TOKEN: token };
   const samples: RolloutSample[] = [];
-  const stopSampling = sampleRollout(cluster.sim, cluster.prom, samples);
+  const stopSampling = sampleRollout(cluster.traffic, cluster.prom, samples);
   const runs: CliRun[] = [];
   const run = await shardship(['run', '--event', 'push', '--payload', pushFile, '--api-url', gh.url, '--summary', summaryFile], { cwd: repo, env, hide: DOCKER_STEP_NOISE });
   runs.push(run);

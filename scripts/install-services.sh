@@ -2,7 +2,7 @@
 # Installs the Debian packages behind the real services the tests and the demo start.
 # Needs root; does nothing for packages already present.
 set -euo pipefail
-want=(git mariadb-server mariadb-client docker.io docker-registry prometheus busybox-static apache2-utils time iproute2)
+want=(git openssl mariadb-server mariadb-client docker.io docker-registry prometheus busybox-static apache2-utils time iproute2)
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "services: all packages present"; exit 0; fi

@@ -5,11 +5,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import ignoreModule, { type Ignore } from '@balena/dockerignore';
+import type { Ignore } from '@balena/dockerignore';
 import { pack as tarPack, type Headers } from 'tar-stream';
+import { loadDockerignore, matcherFor } from './dockerignore.js';
 
 export interface ContextSummary {
   /** sha256 of the tar bytes, `sha256:<hex>`. */
@@ -30,9 +30,6 @@ interface ContextEntry {
   type: 'file' | 'directory' | 'symlink';
 }
 
-// The package is CommonJS with `factory.default = factory`: take `.default` under either interop.
-const ignore = ((ignoreModule as unknown as { default?: unknown }).default ?? ignoreModule) as () => Ignore;
-
 /** Files read whole; bigger ones are streamed so memory stays bounded. */
 const SMALL_FILE = 4 * 1024 * 1024;
 const WINDOW_ENTRIES = 256;
@@ -50,24 +47,10 @@ export interface ContextOptions {
   mtime: number;
 }
 
-/** Read .dockerignore patterns (comments and blank lines dropped). */
-export async function readDockerignore(dir: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, '.dockerignore'), 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-}
-
 /** The context's entries in archive order, with what .dockerignore leaves out counted. */
 export async function listContext(dir: string, opts: { dockerfile: string }): Promise<{ entries: ContextEntry[]; ignored: number }> {
-  const patterns = await readDockerignore(dir);
-  const ig = ignore().add(patterns);
+  const patterns = await loadDockerignore(dir);
+  const ig = matcherFor(patterns);
   // Without exceptions (`!pattern`) nothing inside an ignored folder can come back, so the walk may skip it.
   const canPrune = !patterns.some((p) => p.startsWith('!'));
   const matches = canPrune ? fastMatcher(ig) : undefined;

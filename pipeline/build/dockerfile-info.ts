@@ -40,3 +40,16 @@ export function baseImageOf(dockerfileText: string, opts: { target?: string; bui
   }
   return undefined;
 }
+
+/** Names the Dockerfile declares with ARG (any stage): a build arg of such a name is consumed, and the classic builder records it in the image history. */
+export function declaredArgs(dockerfileText: string): Set<string> {
+  const df = DockerfileParser.parse(dockerfileText);
+  const names = new Set<string>();
+  for (const ins of df.getInstructions()) {
+    if (ins.getKeyword() !== 'ARG') continue;
+    const arg = ins as unknown as { getProperty?: () => { getName(): string } | null };
+    const name = arg.getProperty?.()?.getName();
+    if (name) names.add(name);
+  }
+  return names;
+}

@@ -1,7 +1,7 @@
 // `shardship build`: plan (tags, labels, args), then apply: stream a deterministic context
 // to the engine, follow the build, tag, and push every tag. Fails closed on any error line.
 import { readFile, stat } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { CheckFailedError, ServiceError, UsageError } from '../core/errors.js';
 import type { Output } from '../core/output.js';
 import { registerSecret } from '../core/redact.js';
@@ -9,7 +9,8 @@ import { durationMs } from '../config/common.js';
 import type { ShardshipConfig } from '../config/schema.js';
 import type { BuildConfig } from '../config/build.js';
 import { createContextArchive } from './context.js';
-import { baseImageOf } from './dockerfile-info.js';
+import { loadDockerignore } from './dockerignore.js';
+import { baseImageOf, declaredArgs } from './dockerfile-info.js';
 import { planBuild, describePlan, type BuildPlan } from './plan.js';
 import { StepTracker, isBuilderNoise, watchdog } from './progress.js';
 import type { ContainerEngine, EngineInfo, RegistryCredentials, SourceInfo } from './types.js';
@@ -75,10 +76,28 @@ export async function readDockerfile(repoDir: string, contextDir: string, docker
   }
 }
 
-export async function prepareBuild(opts: Omit<RunBuildOptions, 'engine' | 'output' | 'credentials'>): Promise<{ plan: BuildPlan; contextAbs: string }> {
+/**
+ * Secret-named build args the Dockerfile consumes (ARG): the classic builder records their
+ * values in the image history, which ships with the pushed image. Refused unless
+ * build.allowSecretArgs; then a warning.
+ */
+export function secretArgsInHistory(plan: BuildPlan, dockerfileText: string, allowed: boolean): string[] {
+  const declared = declaredArgs(dockerfileText);
+  const baked = plan.buildArgs.filter((a) => a.secret && declared.has(a.name)).map((a) => a.name);
+  if (!baked.length) return [];
+  const names = baked.join(', ');
+  const what = `build arg${baked.length > 1 ? 's' : ''} ${names} ${baked.length > 1 ? 'look' : 'looks'} secret and the Dockerfile declares ARG ${names}: the builder stores build-arg values in the image history, so \`docker history\` of the pushed image shows ${baked.length > 1 ? 'them' : 'it'}`;
+  const safer = 'pass it as a build secret instead (RUN --mount=type=secret,id=..., read from /run/secrets), never as a build arg';
+  if (!allowed) throw new UsageError(what, { hint: `${safer}; or set build.allowSecretArgs: true in shardship.yaml to build anyway` });
+  return [`${what}; ${safer}`];
+}
+
+export async function prepareBuild(opts: Omit<RunBuildOptions, 'engine' | 'output' | 'credentials'>): Promise<{ plan: BuildPlan; contextAbs: string; warnings: string[] }> {
   const build = requireBuildConfig(opts.config);
   const dockerfile = opts.dockerfile ?? build.dockerfile;
   const { contextAbs, text } = await readDockerfile(opts.repoDir, build.context, dockerfile);
+  // A bad pattern is a config error before anything is sent to the engine.
+  await loadDockerignore(contextAbs, relative(opts.repoDir, join(contextAbs, '.dockerignore')));
   const target = opts.target ?? build.target;
   const allArgs = { ...build.args, ...(opts.buildArgs ?? {}) };
   const baseImage = baseImageOf(text, { ...(target ? { target } : {}), buildArgs: allArgs });
@@ -92,7 +111,8 @@ export async function prepareBuild(opts: Omit<RunBuildOptions, 'engine' | 'outpu
     push: opts.push,
     ...(opts.sourceDateEpoch !== undefined ? { sourceDateEpoch: opts.sourceDateEpoch } : {}),
   });
-  return { plan, contextAbs };
+  const warnings = secretArgsInHistory(plan, text, build.allowSecretArgs);
+  return { plan, contextAbs, warnings };
 }
 
 export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
@@ -100,12 +120,15 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
   const { output } = opts;
   const build = requireBuildConfig(opts.config);
   const stallMs = durationMs(build.stallTimeout);
+  // Config errors (Dockerfile, .dockerignore, build args) before the engine is asked anything.
+  const { plan, contextAbs, warnings } = await prepareBuild(opts);
+  for (const a of plan.buildArgs) if (a.secret) registerSecret(a.value, { anyLength: true });
+  for (const w of warnings) output.err(output.paint.yellow('warning ') + w);
+  const tProbe = Date.now();
   const info: EngineInfo = await opts.engine.probe();
-  const probeMs = Date.now() - t0;
+  const probeMs = Date.now() - tProbe;
   output.err(output.paint.dim(`engine ${info.endpoint}: Docker ${info.version}, API ${info.apiVersion}`));
 
-  const { plan, contextAbs } = await prepareBuild(opts);
-  for (const a of plan.buildArgs) if (a.secret) registerSecret(a.value);
   for (const line of describePlan(plan)) if (!line.startsWith('label ')) output.err(output.paint.dim(line));
 
   const needsRegistry = plan.push || plan.cacheFrom.length > 0;

@@ -11,6 +11,10 @@ export const BuildConfig = z
       .min(1)
       .describe('Image repository to push to, without a tag, e.g. 127.0.0.1:5000/loan-service (tags are computed from the commit).'),
     args: z.record(z.string(), z.string()).default({}).describe('Build args (values of secret-looking names are never printed).'),
+    allowSecretArgs: z
+      .boolean()
+      .default(false)
+      .describe('Build even when a secret-named build arg is declared by an ARG (its value is then stored in the image history); default: refuse.'),
     defaultBranch: z.string().default('main').describe('Branch whose builds are also tagged latest.'),
     title: z.string().optional().describe('org.opencontainers.image.title; default: the last part of the repository.'),
     description: z.string().optional().describe('org.opencontainers.image.description.'),

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { RuleSetting } from './common.js';
+import { boundedInt, RuleSetting } from './common.js';
+
+/** Package-manager lockfiles: text (even when .gitattributes says -diff), and routinely over 1 MB. */
+export const DEFAULT_LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'composer.lock', 'Cargo.lock', 'poetry.lock', 'Gemfile.lock', 'go.sum'];
+const DEFAULT_FORBIDDEN = ['.env', '**/.env', '**/*.pem', '**/id_rsa'];
 
 export const GateConfig = z
   .strictObject({
@@ -10,15 +14,20 @@ export const GateConfig = z
         merges: z.enum(['allow', 'skip', 'reject']).default('skip').describe('Merge commits: lint them, skip them, or reject them.'),
         issueKey: z.string().optional().describe('A regular expression every message must match, e.g. "[A-Z]+-\\d+".'),
         signOff: z.boolean().default(false).describe('Require a Signed-off-by trailer.'),
+        // commitlint's parser is cubic in a line's length: longer input is refused before parsing.
+        maxLineLength: z.number().int().positive().default(200).describe('Longest message line (subject or body) the gate parses; a longer one fails commit/message.'),
+        maxMessageLength: z.number().int().positive().default(20_000).describe('Longest commit message (characters) the gate parses; a longer one fails commit/message.'),
       })
-      .default({ merges: 'skip', signOff: false }),
+      .default({ merges: 'skip', signOff: false, maxLineLength: 200, maxMessageLength: 20_000 }),
     diff: z
       .strictObject({
-        maxFileBytes: z.number().int().positive().default(1_000_000),
+        maxFileBytes: boundedInt(1, 1_000_000_000).default(1_000_000),
         binaryAllowed: z.array(z.string()).default([]).describe('Globs where binary files may be added.'),
-        forbiddenPaths: z.array(z.string()).default(['.env', '**/.env', '**/*.pem', '**/id_rsa']),
+        forbiddenPaths: z.array(z.string()).default(DEFAULT_FORBIDDEN),
+        lockfiles: z.array(z.string()).default(DEFAULT_LOCKFILES).describe('Globs of lockfiles, held to lockfileMaxBytes instead of maxFileBytes.'),
+        lockfileMaxBytes: z.number().int().positive().default(20_000_000).describe('Size limit for lockfiles (a 1.4 MB package-lock.json is normal).'),
       })
-      .default({ maxFileBytes: 1_000_000, binaryAllowed: [], forbiddenPaths: ['.env', '**/.env', '**/*.pem', '**/id_rsa'] }),
+      .default({ maxFileBytes: 1_000_000, binaryAllowed: [], forbiddenPaths: DEFAULT_FORBIDDEN, lockfiles: DEFAULT_LOCKFILES, lockfileMaxBytes: 20_000_000 }),
     code: z
       .strictObject({
         extensions: z.array(z.string()).default(['.ts', '.tsx', '.js', '.mjs', '.cjs', '.jsx']),

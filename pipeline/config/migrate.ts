@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Duration, EnvVarName, RuleSetting } from './common.js';
+import { boundedInt, Duration, EnvVarName, RuleSetting } from './common.js';
 
 export const ShardNodeConfig = z.strictObject({
   dsnEnv: EnvVarName.describe('Env var holding mysql://user:pass@host:port for this node.'),
-  concurrency: z.number().int().positive().optional(),
+  concurrency: boundedInt(1, 256).optional(),
 });
 
 export const LogicalTableConfig = z.union([
@@ -20,7 +20,7 @@ export const EnvironmentTopology = z.strictObject({
   nodes: z.record(z.string(), ShardNodeConfig),
   databases: z.record(z.string(), z.string()).describe('Physical database -> node name.'),
   tables: z.record(z.string(), LogicalTableConfig),
-  capacityBytes: z.number().int().positive().optional().describe('Cap on each physical database size.'),
+  capacityBytes: boundedInt(1, Number.MAX_SAFE_INTEGER).optional().describe('Cap on each physical database size.'),
 });
 export type EnvironmentTopology = z.infer<typeof EnvironmentTopology>;
 export type LogicalTableConfig = z.infer<typeof LogicalTableConfig>;
@@ -29,10 +29,10 @@ export const MigrateConfig = z
   .strictObject({
     directory: z.string().default('migrations'),
     environments: z.record(z.string(), EnvironmentTopology).default({}),
-    concurrency: z.number().int().positive().default(8),
-    nodeConcurrency: z.number().int().positive().default(4),
+    concurrency: boundedInt(1, 256).default(8),
+    nodeConcurrency: boundedInt(1, 256).default(4),
     lockWaitTimeout: Duration.default('5s'),
-    lockRetries: z.number().int().nonnegative().default(3),
+    lockRetries: boundedInt(0, 100).default(3),
     allowCopyAlter: z.boolean().default(false),
     rules: z.record(z.string(), RuleSetting).default({}).describe('SQL lint rule id (sql/destructive-drop...) -> severity or { severity, options }.'),
   })

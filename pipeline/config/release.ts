@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration, EnvVarName } from './common.js';
+import { boundedInt, boundedNumber, Duration, EnvVarName } from './common.js';
 
 // release: progressive delivery on Kubernetes. Apps name a strategy (canary, blue-green,
 // gray), a traffic router (istio, gateway-api, plain Service) and analysis templates.
@@ -19,7 +19,7 @@ export const AnalysisRef = z
 export type AnalysisRef = z.infer<typeof AnalysisRef>;
 
 export const CanaryStepConfig = z.union([
-  z.strictObject({ setWeight: z.number().int().min(0).max(100).describe('Percent of traffic to the canary.'), irreversible: Irreversible }),
+  z.strictObject({ setWeight: boundedInt(0, 100).describe('Percent of traffic to the canary.'), irreversible: Irreversible }),
   z.strictObject({
     pause: z
       .strictObject({ duration: Duration.optional().describe('Wait this long; without it the release waits for `release promote`.') })
@@ -30,8 +30,8 @@ export const CanaryStepConfig = z.union([
   z.strictObject({
     setCanaryScale: z
       .strictObject({
-        replicas: z.number().int().min(0).optional(),
-        weight: z.number().int().min(0).max(100).optional(),
+        replicas: boundedInt(0, 1000).optional(),
+        weight: boundedInt(0, 100).optional(),
         matchTrafficWeight: z.boolean().optional(),
       })
       .refine((s) => [s.replicas, s.weight, s.matchTrafficWeight].filter((v) => v !== undefined).length === 1, {
@@ -67,7 +67,7 @@ export const Cohort = z.union([
   z.strictObject({
     hashPercent: z.strictObject({
       header: z.string(),
-      percent: z.number().min(0).max(100),
+      percent: boundedNumber(0, 100),
       idFormat: z.enum(['hex', 'decimal']).default('hex').describe('Ids end in hex digits (UUIDs, hashes) or decimal digits.'),
     }),
   }),
@@ -134,27 +134,27 @@ export const PrometheusAnalysis = z.strictObject({
   query: z.string().describe('PromQL; ${app}, ${namespace}, ${canary}, ${stable} are substituted.'),
   successCondition: z.string().default('result < 0.05').describe('e.g. "result < 0.05", "result >= 0.99 && result <= 1".'),
   sampleQuery: z.string().optional().describe('PromQL counting samples (e.g. requests); below minSamples the measurement is inconclusive.'),
-  minSamples: z.number().nonnegative().default(0),
+  minSamples: boundedNumber(0, Number.MAX_SAFE_INTEGER).default(0),
 });
 
 export const AnalysisTemplate = z
   .strictObject({
     interval: Duration.default('30s').describe('Time between measurements.'),
-    count: z.number().int().min(1).default(3).describe('Number of measurements.'),
-    failureLimit: z.number().int().min(0).default(0).describe('Failed measurements tolerated.'),
-    inconclusiveLimit: z.number().int().min(0).default(0).describe('Inconclusive measurements tolerated before the release pauses for a human.'),
+    count: boundedInt(1, 10_000).default(3).describe('Number of measurements.'),
+    failureLimit: boundedInt(0, 10_000).default(0).describe('Failed measurements tolerated.'),
+    inconclusiveLimit: boundedInt(0, 10_000).default(0).describe('Inconclusive measurements tolerated before the release pauses for a human.'),
     prometheus: PrometheusAnalysis.optional(),
     http: z
       .strictObject({
         url: z.string().describe('URL to GET; ${app}, ${namespace}, ${canary} are substituted.'),
-        status: z.number().int().default(200),
+        status: boundedInt(100, 599).default(200),
         jsonPath: z.string().optional().describe('Dotted path into the JSON body, e.g. "status" or "checks.db".'),
         expected: z.union([z.string(), z.number(), z.boolean()]).optional(),
       })
       .optional(),
     kubernetes: z
       .strictObject({
-        maxRestarts: z.number().int().min(0).default(0).describe('Container restarts tolerated on the new version.'),
+        maxRestarts: boundedInt(0, 10_000).default(0).describe('Container restarts tolerated on the new version.'),
       })
       .optional(),
   })
@@ -164,8 +164,8 @@ export type AnalysisTemplate = z.infer<typeof AnalysisTemplate>;
 export const AppReleaseConfig = z
   .strictObject({
     namespace: z.string().optional().describe('Overrides release.namespace for this app.'),
-    replicas: z.number().int().min(1).default(2),
-    port: z.number().int().min(1).max(65535).default(8080),
+    replicas: boundedInt(1, 1000).default(2),
+    port: boundedInt(1, 65535).default(8080),
     strategy: StrategyConfig,
     router: RouterConfig,
     podAnnotations: z.record(z.string(), z.string()).default({}).describe('Annotations on the pods of every version.'),

@@ -5,6 +5,7 @@ import { GateConfig } from './gate.js';
 import { BuildConfig } from './build.js';
 import { MigrateConfig } from './migrate.js';
 import { ReleaseConfig } from './release.js';
+import { TimeoutsConfig } from './timeouts.js';
 
 export const ShardshipConfig = z
   .strictObject({
@@ -13,6 +14,7 @@ export const ShardshipConfig = z
     build: BuildConfig.optional(),
     migrate: MigrateConfig.optional(),
     release: ReleaseConfig.optional(),
+    timeouts: TimeoutsConfig.default(TimeoutsConfig.parse({})),
     /** Branch -> environment, used by the pipeline on push. */
     environments: z.record(z.string(), z.strictObject({ branch: z.string() })).default({}),
   })

@@ -1,6 +1,6 @@
 // Validate a YAML document against a zod schema and report every problem at its
 // file:line:column, with the dotted path and a hint. Reused by every YAML input.
-import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem, type SourcePosition } from '../core/errors.js';
 
@@ -45,7 +45,7 @@ export function positionOf(src: YamlSource, path: readonly PropertyKey[], key?: 
 }
 
 export function validateYaml<S extends z.ZodType>(src: YamlSource, schema: S): z.infer<S> {
-  const data: unknown = src.doc.toJS() ?? {};
+  const data: unknown = toData(src) ?? {};
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const problems: ConfigProblem[] = [];
@@ -72,6 +72,38 @@ export function validateYaml<S extends z.ZodType>(src: YamlSource, schema: S): z
   }
   throw new ConfigError(problems);
 }
+
+/** The document as plain data; an alias bomb (nested anchors expanding past yaml's limit) is a config error. */
+function toData(src: YamlSource): unknown {
+  try {
+    return src.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (!(e instanceof ReferenceError) || !/alias/i.test(e.message)) throw e;
+    let first: SourcePosition | undefined;
+    visit(src.doc, {
+      Alias(_key, node) {
+        if (!node.range) return undefined;
+        const { line, col } = src.lines.linePos(node.range[0]);
+        first = { file: src.file, line, column: col };
+        return visit.BREAK;
+      },
+    });
+    throw new ConfigError(
+      [
+        {
+          path: '',
+          message: `aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies`,
+          hint: 'write the repeated values out, or nest fewer aliases inside aliases',
+          ...withPosition(first),
+        },
+      ],
+      { cause: e },
+    );
+  }
+}
+
+/** yaml's own default: a config that needs more copies than this is an attack, not a config. */
+const MAX_ALIAS_COUNT = 100;
 
 function withPosition(position: SourcePosition | undefined): { position?: SourcePosition } {
   return position ? { position } : {};

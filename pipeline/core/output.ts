@@ -2,6 +2,7 @@
 // line goes through `redact` so that no secret is printed.
 import pc from 'picocolors';
 import { redact } from './redact.js';
+import { workflowInertJson } from './untrusted.js';
 
 export interface Output {
   readonly isTTY: boolean;
@@ -32,7 +33,7 @@ export function processOutput(stdout: NodeJS.WriteStream = process.stdout, stder
     color,
     out: (line) => stdout.write(redact(line) + '\n'),
     err: (line) => stderr.write(redact(line) + '\n'),
-    json: (value) => stdout.write(redact(JSON.stringify(value, null, 2)) + '\n'),
+    json: (value) => stdout.write(workflowInertJson(redact(JSON.stringify(value, null, 2))) + '\n'),
     paint: color ? coloured : plain,
   };
 }
@@ -48,7 +49,7 @@ export function memoryOutput(): Output & { stdout: string[]; stderr: string[] } 
     stderr,
     out: (line) => void stdout.push(redact(line)),
     err: (line) => void stderr.push(redact(line)),
-    json: (value) => void stdout.push(redact(JSON.stringify(value, null, 2))),
+    json: (value) => void stdout.push(workflowInertJson(redact(JSON.stringify(value, null, 2)))),
     paint: plain,
   };
 }

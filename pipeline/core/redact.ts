@@ -2,10 +2,18 @@
 // registered at start-up (tokens, DSN passwords) and anything shaped like a credential URL.
 
 const registered = new Set<string>();
+/** Secrets shorter than 4 characters, masked where they stand alone (masking every "ab" inside words would garble output). */
+const short = new Map<string, RegExp>();
 
-/** Register a secret value so that it is masked wherever it would be printed. */
-export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 4) registered.add(value);
+/**
+ * Register a secret value so that it is masked wherever it would be printed. Values under 4
+ * characters are ignored unless `anyLength` (a value a user marked secret, such as a
+ * secret-named build arg): those are masked wherever they stand alone as a word.
+ */
+export function registerSecret(value: string | undefined, opts: { anyLength?: boolean } = {}): void {
+  if (!value) return;
+  if (value.length >= 4) registered.add(value);
+  else if (opts.anyLength) short.set(value, new RegExp(`(?<![A-Za-z0-9_])${value.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')}(?![A-Za-z0-9_])`, 'g'));
 }
 
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)([^@\s]+)(@)/gi;
@@ -15,6 +23,7 @@ export function redact(text: string): string {
   for (const secret of registered) {
     if (out.includes(secret)) out = out.split(secret).join('***');
   }
+  for (const [secret, re] of short) if (out.includes(secret)) out = out.replace(re, '***');
   return out;
 }
 

@@ -2,7 +2,7 @@
 // build stage's `ContainerEngine` port and translates every failure via ./errors.ts.
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import { ServiceError } from '../core/errors.js';
+import { ServiceError, TimedOutError } from '../core/errors.js';
 import type { ContainerEngine, EngineBuildRequest, EngineEvent, EngineInfo, ImageSummary, RegistryCredentials } from '../build/types.js';
 import { buildStreamError, engineMessage, isConnectError, noEngine, translateApiError, translateRegistryError } from './errors.js';
 
@@ -81,9 +81,35 @@ async function* events(stream: NodeJS.ReadableStream, onError: (message: string)
   yield* decode(buf);
 }
 
-export function dockerEngine(env: NodeJS.ProcessEnv = process.env): ContainerEngine {
+/** Default timeouts.docker: one Engine API call that is not a stream. */
+export const DOCKER_TIMEOUT_MS = 30_000;
+
+export function dockerEngine(env: NodeJS.ProcessEnv = process.env, opts: { timeoutMs?: number } = {}): ContainerEngine {
   const endpoint = resolveEndpoint(env);
   const docker = new Docker(endpoint.options);
+  const timeoutMs = opts.timeoutMs ?? DOCKER_TIMEOUT_MS;
+  /** A call that is not a stream, bounded: an engine that accepts and never answers must not hold the build. */
+  const within = async <T>(what: string, call: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        call,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new TimedOutError(`docker: the engine at ${endpoint.display} gave no answer to ${what} within ${timeoutMs / 1000}s`, {
+                  hint: 'the engine accepts connections but does not answer: restart it, or raise timeouts.docker',
+                }),
+              ),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const registryOf = (reference: string) => {
     const first = reference.split('/')[0]!;
     return reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
@@ -91,14 +117,8 @@ export function dockerEngine(env: NodeJS.ProcessEnv = process.env): ContainerEng
 
   return {
     async probe(): Promise<EngineInfo> {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const v = await Promise.race([
-          docker.version(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(Object.assign(new Error('no answer within 10s'), { code: 'ETIMEDOUT' })), 10_000);
-          }),
-        ]);
+        const v = await within('GET /version', docker.version());
         if (!apiAtLeast(v.ApiVersion, MIN_API)) {
           throw new ServiceError('docker', `the engine at ${endpoint.display} speaks Engine API ${v.ApiVersion}; shardship needs ${MIN_API.join('.')} or newer`, {
             hint: 'upgrade the Docker engine',
@@ -106,11 +126,9 @@ export function dockerEngine(env: NodeJS.ProcessEnv = process.env): ContainerEng
         }
         return { endpoint: endpoint.display, version: v.Version, apiVersion: v.ApiVersion, os: `${v.Os}/${v.Arch}` };
       } catch (e) {
-        if (e instanceof ServiceError) throw e;
+        if (e instanceof ServiceError || e instanceof TimedOutError) throw e;
         if (isConnectError(e)) throw noEngine(endpoint.display, e);
         throw translateApiError(endpoint.display, 'probing the engine', e);
-      } finally {
-        clearTimeout(timer);
       }
     },
 
@@ -183,17 +201,19 @@ export function dockerEngine(env: NodeJS.ProcessEnv = process.env): ContainerEng
 
     async tag(imageId: string, repository: string, tag: string): Promise<void> {
       try {
-        await docker.getImage(imageId).tag({ repo: repository, tag });
+        await within(`tagging ${repository}:${tag}`, docker.getImage(imageId).tag({ repo: repository, tag }) as Promise<unknown>);
       } catch (e) {
+        if (e instanceof TimedOutError) throw e;
         throw translateApiError(endpoint.display, `tagging ${repository}:${tag}`, e);
       }
     },
 
     async inspectImage(reference: string): Promise<ImageSummary | undefined> {
       try {
-        const i = await docker.getImage(reference).inspect();
+        const i = await within(`inspecting ${reference}`, docker.getImage(reference).inspect());
         return { id: i.Id, repoDigests: i.RepoDigests ?? [], repoTags: i.RepoTags ?? [], labels: i.Config?.Labels ?? {} };
       } catch (e) {
+        if (e instanceof TimedOutError) throw e;
         if ((e as { statusCode?: number }).statusCode === 404) return undefined;
         throw translateApiError(endpoint.display, `inspecting ${reference}`, e);
       }

@@ -2,6 +2,7 @@
 // config, working-directory), mask secrets, build the adapters, run one plan, set outputs and
 // fail the step on a failed check. Each actions/<step>/index.ts only says which plan.
 import { resolve } from 'node:path';
+import { durationMs } from '../config/common.js';
 import { loadConfig } from '../config/load.js';
 import type { ShardshipConfig } from '../config/schema.js';
 import { ExitCode, isShardshipError } from '../core/errors.js';
@@ -32,7 +33,13 @@ export async function setupAction(runner: Runner, wiring: StageWiring, env: Node
   const repoDir = resolve(context.workspace, runner.input('working-directory') || '.');
   const { config } = await loadConfig(repoDir, runner.input('config') || 'shardship.yaml', { optional: true });
   maskConfiguredSecrets(config, env, runner);
-  const github = token ? createGitHubApi({ token, repository: context.repository, baseUrl: context.apiUrl, onLimit: (m) => runner.info(m) }) : undefined;
+  const github = token ? createGitHubApi({
+        token,
+        repository: context.repository,
+        baseUrl: context.apiUrl,
+        onLimit: (m) => runner.info(m),
+        timeoutMs: durationMs(config.timeouts.github),
+      }) : undefined;
   if (!github) runner.warning('no token input: results go to the job summary and the log only (no check runs, comments or deployments)');
   return { runner, context, config, github, stages: wiring({ repoDir, config, env, input: (name) => runner.input(name) }), repoDir };
 }

@@ -6,7 +6,14 @@ import { IssueCommentPayload, PullRequestPayload, PushPayload, WorkflowDispatchP
 import { parseSlashCommand, type SlashCommand } from './slash-command.js';
 
 export type PlannedStep =
-  | { stage: 'gate'; base?: string; head: string; extraMessages: { source: string; message: string }[] }
+  | {
+      stage: 'gate';
+      base?: string;
+      head: string;
+      extraMessages: { source: string; message: string }[];
+      /** A new branch (no base): gate the commits not on this branch, the repository's default. Absent too: from the root. */
+      branchFrom?: string;
+    }
   | { stage: 'build'; ref: string; sha: string; push: boolean }
   | { stage: 'migrate'; environment: string; apply: boolean }
   | { stage: 'release'; environment: string; sha: string; image?: string; digest?: string; app?: string }
@@ -70,8 +77,11 @@ function planPush(p: PushPayload, config: ShardshipConfig): PipelinePlan {
     return plan;
   }
   const branch = p.ref.replace(/^refs\/heads\//, '');
-  // A new branch has no `before`: gate the head commit alone.
-  plan.steps.push({ stage: 'gate', base: ZERO.test(p.before) ? undefined : p.before, head: p.after, extraMessages: [] });
+  // A new branch has no `before`: gate every commit it has that the default branch does not, as
+  // the pre-receive hook does; the default branch's own first push, from the root.
+  const defaultBranch = p.repository.default_branch ?? 'main';
+  if (ZERO.test(p.before)) plan.steps.push({ stage: 'gate', head: p.after, extraMessages: [], ...(branch !== defaultBranch ? { branchFrom: defaultBranch } : {}) });
+  else plan.steps.push({ stage: 'gate', base: p.before, head: p.after, extraMessages: [] });
   plan.steps.push({ stage: 'build', ref: p.ref, sha: p.after, push: true });
   const env = environmentForBranch(config, branch);
   if (!env) {

@@ -5,7 +5,7 @@ import type { BuildReport, GateReport, MigrationReport, ReleaseReport } from '..
 import type { SlashAction } from './slash-command.js';
 
 export interface PipelineStages {
-  gate?(req: { base?: string; head: string; extraMessages: { source: string; message: string }[] }): Promise<GateReport>;
+  gate?(req: { base?: string; head: string; extraMessages: { source: string; message: string }[]; branchFrom?: string }): Promise<GateReport>;
   build?(req: { ref: string; sha: string; push: boolean }): Promise<BuildReport>;
   migrate?(req: { environment: string; apply: boolean }): Promise<MigrationReport>;
   release?(req: { environment: string; sha: string; image?: string; digest?: string; app?: string }): Promise<ReleaseReport[]>;

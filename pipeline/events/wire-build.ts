@@ -1,5 +1,6 @@
 // Wires the build core (Docker Engine API) into the stage port: pull requests build without
 // pushing, pushes build and push; credentials come from shardship.yaml or the docker config.
+import { durationMs } from '../config/common.js';
 import { processOutput } from '../core/output.js';
 import { readSource } from '../build/source.js';
 import { requireBuildConfig, runBuild } from '../build/run.js';
@@ -19,7 +20,7 @@ export function buildStage(opts: WireOptions): Pick<PipelineStages, 'build'> {
         config: opts.config,
         source,
         push,
-        engine: dockerEngine(opts.env),
+        engine: dockerEngine(opts.env, { timeoutMs: durationMs(opts.config.timeouts.docker) }),
         output: processOutput(),
         credentials: (registry) => resolveCredentials(registry, { env: opts.env, ...(build.auth ? { explicit: build.auth } : {}) }),
       });

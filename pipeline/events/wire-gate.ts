@@ -62,16 +62,16 @@ export async function readGateJson(file: string): Promise<GateReport> {
 
 export function gateStage(opts: WireOptions, wiring: GateWiring = {}): Pick<PipelineStages, 'gate'> {
   return {
-    gate: async ({ base, head, extraMessages }) => {
+    gate: async ({ base, head, extraMessages, branchFrom }) => {
       if (wiring.findingsFile) return readGateJson(resolve(opts.repoDir, wiring.findingsFile));
       const [{ runGate }, { sarifReport }] = await Promise.all([import('../gate/run.js'), import('../gate/report/sarif.js')]);
       const title = extraMessages.find((m) => m.source === 'pull request title')?.message;
-      // A new branch has no `before`: gate its head commit against its parent.
+      // A new branch has no `before`: its commits not on the default branch (or all, from the root).
       const mode = base
         ? title !== undefined
           ? ({ kind: 'pr', base, head, title } as const)
           : ({ kind: 'range', from: base, to: head } as const)
-        : ({ kind: 'range', from: `${head}~1`, to: head } as const);
+        : ({ kind: 'new-branch', head, ...(branchFrom ? { branchFrom } : {}) } as const);
       const r = await runGate({ repoDir: opts.repoDir, config: opts.config, mode, env: opts.env });
       if (wiring.sarifFile) await writeFile(resolve(opts.repoDir, wiring.sarifFile), JSON.stringify(sarifReport(r, 'action'), null, 2) + '\n');
       return { range: r.subjects.join(', ') || `${base?.slice(0, 12) ?? ''}..${head.slice(0, 12)}`, findings: r.findings, passed: r.passed };

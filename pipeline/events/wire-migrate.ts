@@ -1,5 +1,6 @@
 // Wires the migrate core into the stage port: a plan (pull requests: no database is touched)
 // or plan + apply on every physical shard of the environment.
+import { durationMs } from '../config/common.js';
 import { applyMigrations, type DatabaseReport } from '../migrate/apply.js';
 import { migrateSection, planMigrations } from '../migrate/plan.js';
 import { resolveTopology } from '../migrate/topology.js';
@@ -19,6 +20,8 @@ export function migrateStage(opts: WireOptions): Pick<PipelineStages, 'migrate'>
         nodes: Object.fromEntries(topology.nodes.map((n) => [n.name, { dsnEnv: n.dsnEnv, concurrency: n.concurrency }])),
         env: opts.env,
         nodeConcurrency: migrate.nodeConcurrency,
+        connectTimeoutMs: durationMs(opts.config.timeouts.mysqlConnect),
+        queryTimeoutMs: durationMs(opts.config.timeouts.mysqlQuery),
       });
       try {
         const run = await applyMigrations(plan, {

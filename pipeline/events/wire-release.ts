@@ -1,5 +1,6 @@
 // Wires the release core (Kubernetes + Prometheus) into the stage port: start a release of
 // the built or promoted image for every app (or one), and the slash-command controls.
+import { durationMs } from '../config/common.js';
 import { ReleaseConfig } from '../config/release.js';
 import { connectCluster } from '../kube/client.js';
 import { prometheusSource, type MetricsSource } from '../prometheus/client.js';
@@ -23,8 +24,10 @@ export function releaseStage(opts: WireOptions): Pick<PipelineStages, 'release' 
   const config = opts.config.release ?? ReleaseConfig.parse({});
   const sources = new Map<string, MetricsSource>();
   const base = (app: string): ReleaseOptions => ({
-    cluster: connectCluster(opts.env.KUBECONFIG ? { kubeconfigPath: opts.env.KUBECONFIG } : {}),
-    metrics: (address: string) => sources.get(address) ?? sources.set(address, prometheusSource(address)).get(address)!,
+    cluster: connectCluster({ ...(opts.env.KUBECONFIG ? { kubeconfigPath: opts.env.KUBECONFIG } : {}), requestTimeoutMs: durationMs(opts.config.timeouts.kubernetes) }),
+    metrics: (address: string) =>
+      sources.get(address) ?? sources.set(address, prometheusSource(address, { timeoutMs: durationMs(opts.config.timeouts.prometheus) })).get(address)!,
+    httpTimeoutMs: durationMs(opts.config.timeouts.http),
     config,
     app,
     env: opts.env,

@@ -10,9 +10,9 @@ export interface ChangeSet {
   files: ChangedFile[];
 }
 
-/** Per-commit changes (history is what a push adds, so every commit counts), or the index when staged. */
+/** Per-commit changes (history is what a push adds, so every commit counts), or the index when staged, or a tag's tree or blob. */
 export function changeSets(subject: GateSubject): ChangeSet[] {
-  if (subject.head === 'STAGED') return [{ files: subject.net }];
+  if (subject.head === 'STAGED' || subject.objects) return [{ files: subject.net }];
   return subject.commits.map((c) => ({ ...(c.commit.sha ? { commit: c.commit.sha } : {}), files: c.files }));
 }
 

@@ -4,13 +4,14 @@ import { resolve, isAbsolute } from 'node:path';
 import { allRules } from '../../rules/index.js';
 import type { ShardshipConfig } from '../config/schema.js';
 import { isShardshipError } from '../core/errors.js';
+import { redact, registerSecret } from '../core/redact.js';
 import type { DiffLimits } from '../git/diff.js';
 import { GitRepo } from '../git/repo.js';
 import { parseBaseline, readBaselineFile, writeBaselineFile } from './baseline.js';
 import { assignFingerprints } from './fingerprint.js';
 import { resolveRuleSettings, type ActiveRule } from './settings.js';
 import { collectSubjects, type GateMode } from './subject.js';
-import type { Finding, GateRule, GateSubject, RuleFinding } from './types.js';
+import type { EslintRun, Finding, GateRule, GateSubject, RuleFinding } from './types.js';
 
 export type { GateMode } from './subject.js';
 
@@ -51,6 +52,10 @@ export interface GateResult {
   rules: RuleSummary[];
   /** Set when --write-baseline wrote the file. */
   baselineWritten?: string;
+  /** Which ESLint code/eslint ran, when it ran. */
+  eslint?: EslintRun;
+  /** The staged changes were checked (a pre-commit hook): there are no commits to count. */
+  staged?: boolean;
 }
 
 export async function runGate(opts: RunGateOptions): Promise<GateResult> {
@@ -64,23 +69,28 @@ export async function runGate(opts: RunGateOptions): Promise<GateResult> {
   const allLines = opts.allLines ?? config.gate.code.allLines;
 
   const findings: Finding[] = [];
+  let eslint: EslintRun | undefined;
+  const noteEslint = (run: EslintRun) => (eslint = run);
   for (const subject of subjects) {
     for (const a of active) {
-      for (const f of await runRule(a, subject, config, allLines)) findings.push(subject.label ? { ...f, subject: subject.label } : f);
+      for (const f of await runRule(a, subject, config, allLines, noteEslint)) findings.push(subject.label ? { ...f, subject: subject.label } : f);
     }
   }
-  const unique = dedupe(findings);
+  const unique = dedupe(findings, subjects);
   sortFindings(unique, subjects);
   assignFingerprints(unique, await lineTextLookup(subjects, unique));
+  redactFindings(unique);
 
   const baselinePath = resolveIn(opts.repoDir, opts.baselineFile ?? config.gate.baseline);
   const commitShas = new Set(subjects.flatMap((s) => s.commits.map((c) => c.commit.sha)));
   const fileCount = new Set(subjects.flatMap((s) => [...s.net, ...s.commits.flatMap((c) => c.files)].map((f) => f.path))).size;
   const base = {
+    ...(opts.mode.kind === 'staged' ? { staged: true } : {}),
     commits: commitShas.size,
     files: fileCount,
     subjects: subjects.map((s) => s.label ?? `${s.base?.slice(0, 12) ?? ''}..${s.head?.slice(0, 12) ?? ''}`),
     rules: active.map((a) => ({ id: a.rule.id, group: a.rule.group, severity: a.severity, description: a.rule.description })),
+    ...(eslint ? { eslint } : {}),
   };
 
   if (opts.writeBaseline) {
@@ -108,23 +118,49 @@ async function loadBaseline(repo: GitRepo, path: string, shown: string): Promise
   return text === undefined ? new Set() : parseBaseline(shown, text);
 }
 
-async function runRule(a: ActiveRule, subject: GateSubject, config: ShardshipConfig, allLines: boolean): Promise<Finding[]> {
+async function runRule(a: ActiveRule, subject: GateSubject, config: ShardshipConfig, allLines: boolean, noteEslint: (run: EslintRun) => void): Promise<Finding[]> {
   let raw: RuleFinding[];
   try {
-    raw = await a.rule.check({ subject, config, gate: config.gate, options: a.options, allLines });
+    raw = await a.rule.check({ subject, config, gate: config.gate, options: a.options, allLines, noteEslint });
   } catch (e) {
     // Config and usage problems stop the run; a crashing rule is reported, not fatal to the others.
     if (isShardshipError(e)) throw e;
     return [{ ruleId: a.rule.id, severity: 'error', message: `rule crashed: ${(e as Error).message}`, hint: 'run with --debug and report it' }];
   }
-  return raw.map((f) => ({ ...f, severity: a.severity === 'warn' ? 'warn' : (f.severity ?? a.severity) }));
+  return raw.map(({ secret, ...f }) => {
+    // Registered now, before any finding is printed: other rules quote the same text
+    // (ESLint's `Duplicate key 'ghp_…'`), and every output then masks it too.
+    registerSecret(secret);
+    return { ...f, severity: a.severity === 'warn' ? 'warn' : (f.severity ?? a.severity) };
+  });
 }
 
-/** The same problem reached through two commits (a merge and its branch) is reported once. */
-function dedupe(findings: Finding[]): Finding[] {
+/**
+ * Mask every registered secret in the findings themselves, so that every reporter (text, JSON,
+ * SARIF, workflow commands) and every GitHub payload built from them carries only masked text.
+ */
+function redactFindings(findings: Finding[]): void {
+  for (const f of findings) {
+    f.message = redact(f.message);
+    if (f.hint !== undefined) f.hint = redact(f.hint);
+    if (f.file !== undefined) f.file = redact(f.file);
+    if (f.subject !== undefined) f.subject = redact(f.subject);
+  }
+}
+
+/**
+ * Findings are per commit: the same file changed the same way in four commits is four findings.
+ * The one exception is a merge, whose diff against its first parent repeats what its branch's
+ * commits brought: a merge's finding that one of those commits already has is reported once.
+ */
+function dedupe(findings: Finding[], subjects: GateSubject[]): Finding[] {
+  const merges = new Set(subjects.flatMap((s) => s.commits.filter((c) => c.commit.isMerge).map((c) => c.commit.sha)));
+  const problem = (f: Finding) => [f.ruleId, f.subject ?? '', f.file ?? '', f.line ?? '', f.message].join('\0');
+  const fromCommits = new Set(findings.filter((f) => !f.commit || !merges.has(f.commit)).map(problem));
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const key = [f.ruleId, f.subject ?? '', f.file ?? `commit:${f.commit ?? ''}`, f.line ?? '', f.message].join('\0');
+    if (f.commit && merges.has(f.commit) && f.file !== undefined && fromCommits.has(problem(f))) return false;
+    const key = `${problem(f)}\0${f.commit ?? ''}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -54,10 +54,25 @@ export function secretlintConfig(repoDir: string): Promise<CoreConfig> {
   return p;
 }
 
+let profilerOff: Promise<void> | undefined;
+
+/**
+ * secretlint's profiler marks every rule of every file on the process-wide performance timeline
+ * and, on each mark, searches every earlier one (10,000 files took minutes); it also rejects
+ * unhandled, killing the process, on a file name holding a newline (its end-mark pattern stops
+ * at the line break). The gate never reads its measures: its marks become no-ops.
+ */
+function disableProfiler(): Promise<void> {
+  profilerOff ??= import('@secretlint/profiler').then(({ secretLintProfiler }) => {
+    secretLintProfiler.mark = () => undefined;
+  });
+  return profilerOff;
+}
+
 /** Scan text as if it were the file `path`; returns hits with the matched text (mask before printing). */
 export async function scanText(config: CoreConfig, path: string, content: string): Promise<SecretHit[]> {
   const ext = path.includes('.') ? path.slice(path.lastIndexOf('.')) : '';
-  const { lintSource } = await import('@secretlint/core');
+  const [{ lintSource }] = await Promise.all([import('@secretlint/core'), disableProfiler()]);
   const result = await lintSource({ source: { content, filePath: path, ext, contentType: 'text' }, options: { config, maskSecrets: true, locale: 'en' } });
   return result.messages
     .filter((m) => m.type === 'message')

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../core/errors.js';
-import { DEFAULT_DIFF_LIMITS, diffFiles, type DiffLimits } from '../git/diff.js';
+import { blobAsFile, changedPaths, DEFAULT_DIFF_LIMITS, diffFiles, streamAddedLines, streamBlobLines, type DiffLimits } from '../git/diff.js';
 import { decodeMessage, readCommits, type RawCommit } from '../git/log.js';
 import { ZERO_SHA, type GitRepo } from '../git/repo.js';
 import { readPullRequestEvent } from './pr-event.js';
@@ -13,6 +13,8 @@ import type { CommitChange, CommitInfo, GateSubject } from './types.js';
 
 export type GateMode =
   | { kind: 'range'; from: string; to: string }
+  /** A pushed new branch: the commits `head` has that `branchFrom` (the default branch) has not; without it, from the root. */
+  | { kind: 'new-branch'; head: string; branchFrom?: string }
   | { kind: 'pr'; base?: string; head?: string; title?: string; eventPath?: string }
   | { kind: 'staged' }
   | { kind: 'commit-msg'; file: string }
@@ -32,6 +34,8 @@ export async function collectSubjects(repo: GitRepo, mode: GateMode, opts: Colle
       const to = await resolveRev(repo, mode.to, '--to');
       return [await rangeSubject(repo, { from, to, target: from }, opts)];
     }
+    case 'new-branch':
+      return [await newBranchSubject(repo, mode, opts)];
     case 'pr':
       return [await prSubject(repo, mode, opts)];
     case 'staged':
@@ -107,6 +111,7 @@ async function rangeSubject(repo: GitRepo, spec: RangeSpec, opts: CollectOptions
   ]);
   const net = diffed ?? (single ? commits[0]!.files : []);
   const target = spec.target;
+  const firstParent = new Map(raw.map((c) => [c.sha, c.parents[0]]));
   return {
     repoDir: repo.dir,
     ...(spec.label ? { label: spec.label } : {}),
@@ -117,7 +122,34 @@ async function rangeSubject(repo: GitRepo, spec: RangeSpec, opts: CollectOptions
     ...(spec.extraMessages ? { extraMessages: spec.extraMessages } : {}),
     readAtHead: (path) => repo.readBlob(spec.to, path),
     listAtBase: async (dir) => (target ? repo.listTree(target, dir) : []),
+    async *streamAddedLines(commit, path) {
+      if (!commit) return;
+      // Like commitChanges: a commit against its first parent, a root commit against the empty tree.
+      yield* streamAddedLines(repo, { from: firstParent.get(commit) ?? (await repo.emptyTree()), to: commit }, path);
+    },
   };
+}
+
+async function newBranchSubject(repo: GitRepo, mode: Extract<GateMode, { kind: 'new-branch' }>, opts: CollectOptions): Promise<GateSubject> {
+  const head = await resolveRev(repo, mode.head, 'head');
+  let fork: string | undefined;
+  if (mode.branchFrom) {
+    // In CI the default branch is a remote-tracking ref; in a plain clone it may be local.
+    for (const ref of [`refs/remotes/origin/${mode.branchFrom}`, `refs/heads/${mode.branchFrom}`]) {
+      fork = await repo.resolveCommit(ref);
+      if (fork) break;
+    }
+    if (!fork) {
+      throw new UsageError(`cannot find the default branch ${mode.branchFrom} to tell which commits of the new branch are new`, {
+        hint: 'fetch it: actions/checkout with `fetch-depth: 0` (or `git fetch origin ' + mode.branchFrom + '`)',
+      });
+    }
+  }
+  if (!fork) {
+    // A repository's first push: every commit, the root against the empty tree.
+    return rangeSubject(repo, { from: await repo.emptyTree(), to: head, target: undefined, revArgs: [head] }, opts);
+  }
+  return rangeSubject(repo, { from: fork, to: head, target: fork }, opts);
 }
 
 async function prSubject(repo: GitRepo, mode: Extract<GateMode, { kind: 'pr' }>, opts: CollectOptions): Promise<GateSubject> {
@@ -149,6 +181,7 @@ async function stagedSubject(repo: GitRepo, opts: CollectOptions): Promise<GateS
     head: 'STAGED',
     readAtHead: (path) => repo.readBlob('', path),
     listAtBase: async (dir) => (headSha ? repo.listTree(headSha, dir) : []),
+    streamAddedLines: (_commit, path) => streamAddedLines(repo, { from, to: 'INDEX' }, path),
   };
 }
 
@@ -192,6 +225,13 @@ async function preReceiveSubjects(repo: GitRepo, updates: RefUpdate[], opts: Col
   const subjects: GateSubject[] = [];
   for (const u of updates) {
     if (ZERO_SHA.test(u.newSha)) continue; // a deletion carries no commits
+    // A tag may point at a tree or a blob: no commit reaches those, but the push still puts them on the server.
+    const peeled = (await repo.tryText(['rev-parse', '--verify', '-q', `${u.newSha}^{}`]))?.trim();
+    const type = peeled ? (await repo.text(['cat-file', '-t', peeled])).trim() : undefined;
+    if (peeled && (type === 'tree' || type === 'blob')) {
+      subjects.push(await objectSubject(repo, u.ref, peeled, type, opts));
+      continue;
+    }
     // Only commits no existing ref reaches are new: this covers new branches (old = zeros),
     // fast-forwards and force pushes alike, and never re-checks commits already on the server.
     const revArgs = [u.newSha, '--not', '--all'];
@@ -207,7 +247,36 @@ async function preReceiveSubjects(repo: GitRepo, updates: RefUpdate[], opts: Col
       from = target ?? (await repo.emptyTree());
     }
     const subject = await rangeSubject(repo, { from, to: u.newSha, target, revArgs, label: u.ref }, opts);
-    if (subject.commits.length) subjects.push(subject);
+    // A force push (the old tip is not an ancestor of the new one) takes files away from the branch:
+    // an applied migration among them must fail, even when the push adds no commit (a rewind).
+    if (oldTip && opts.withFiles && !(await repo.isAncestor(oldTip, u.newSha))) {
+      const rewound = (await changedPaths(repo, { from: oldTip, to: u.newSha })).filter((f) => f.status !== 'added');
+      if (rewound.length) subject.rewound = rewound;
+    }
+    if (subject.commits.length || subject.rewound) subjects.push(subject);
   }
   return subjects;
+}
+
+/** The files of a tree, or one blob, that a ref points at directly: checked as if a commit added them. */
+async function objectSubject(repo: GitRepo, ref: string, id: string, type: 'tree' | 'blob', opts: CollectOptions): Promise<GateSubject> {
+  const limits = opts.limits ?? DEFAULT_DIFF_LIMITS;
+  const common = { repoDir: repo.dir, label: ref, commits: [], objects: true, listAtBase: () => Promise.resolve([]) };
+  if (type === 'tree') {
+    const empty = await repo.emptyTree();
+    return {
+      ...common,
+      net: opts.withFiles ? await diffFiles(repo, { from: empty, to: id }, limits) : [],
+      readAtHead: (path) => repo.readBlob(id, path),
+      streamAddedLines: (_commit, path) => streamAddedLines(repo, { from: empty, to: id }, path),
+    };
+  }
+  // A blob has no name: the report names the ref and the object.
+  const name = `${ref} (blob ${id.slice(0, 12)})`;
+  return {
+    ...common,
+    net: opts.withFiles ? [await blobAsFile(repo, id, name, limits)] : [],
+    readAtHead: () => Promise.resolve(undefined),
+    streamAddedLines: (_commit, path) => (path === name ? streamBlobLines(repo, id) : (async function* () {})()),
+  };
 }

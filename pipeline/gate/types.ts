@@ -55,12 +55,24 @@ export interface GateSubject {
   base?: string;
   /** Head revision, or 'STAGED' for the index, or undefined for a message-only check. */
   head?: string;
+  /**
+   * What a push takes away from its branch (old tip -> new tip) when it is not a fast-forward:
+   * files deleted, edited or renamed. Metadata only (no lines): the migration rules read it.
+   */
+  rewound?: ChangedFile[];
+  /** True when `net` is the files of a tree or blob a ref points at directly (a tag), not of commits. */
+  objects?: boolean;
   /** A predicted squash message (PR title), checked like a commit message. */
   extraMessages?: { source: string; message: string }[];
   /** Read a file as it is at head (or the index when staged); undefined when absent. */
   readAtHead(path: string): Promise<Buffer | undefined>;
   /** List files under a directory as they are at the base (the target branch). */
   listAtBase(dir: string): Promise<string[]>;
+  /**
+   * Every added line of `path` in one commit (by sha; undefined: the staged change), streamed
+   * and uncapped: `addedLines` stops at the diff limits, and a secrets scan may not.
+   */
+  streamAddedLines?(commit: string | undefined, path: string): AsyncIterable<AddedLine>;
 }
 
 export interface Finding {
@@ -78,6 +90,13 @@ export interface Finding {
   fingerprint?: string;
 }
 
+/** Which ESLint a run used: the repository's own, or shardship's (with a notice saying why). */
+export interface EslintRun {
+  version: string;
+  from: 'repository' | 'shardship';
+  notice?: string;
+}
+
 export interface RuleContext {
   subject: GateSubject;
   config: ShardshipConfig;
@@ -86,6 +105,8 @@ export interface RuleContext {
   options: Record<string, unknown>;
   /** Widen code rules to every line of changed files. */
   allLines: boolean;
+  /** code/eslint says which ESLint ran, for the report. */
+  noteEslint?: (run: EslintRun) => void;
 }
 
 /**
@@ -93,7 +114,14 @@ export interface RuleContext {
  * A rule may say `severity: 'warn'` to downgrade one finding (commitlint warnings); it can
  * never raise a finding above the configured severity.
  */
-export type RuleFinding = Omit<Finding, 'severity'> & { severity?: FindingSeverity };
+export type RuleFinding = Omit<Finding, 'severity'> & {
+  severity?: FindingSeverity;
+  /**
+   * The secret value this finding is about (diff/secrets). Never reported: the engine registers
+   * it for redaction and masks it in every finding of every rule before any reporter sees them.
+   */
+  secret?: string;
+};
 
 export interface GateRule {
   id: string;
@@ -113,5 +141,5 @@ export interface GateRule {
 export interface RulePrepareContext {
   repoDir: string;
   /** The gate mode's kind: a rule skips preparing for input the mode never has (no message when staged). */
-  mode: 'range' | 'pr' | 'staged' | 'commit-msg' | 'pre-receive';
+  mode: 'range' | 'new-branch' | 'pr' | 'staged' | 'commit-msg' | 'pre-receive';
 }

@@ -1,6 +1,9 @@
 // The changes between two trees (or a tree and the index), as plain data. Metadata comes
 // from `--raw -z` (robust paths), added lines from a streamed `-p -U0` (bounded memory:
-// at most `maxLinesPerFile` lines kept per file, the rest counted and marked truncated).
+// at most `maxLinesPerFile` lines kept per file, the rest counted and marked truncated; a
+// rule that must see every line, like the secrets scan, streams them with streamAddedLines).
+// Binary is decided by content (a NUL byte in the first 8,000 bytes, git's own test), not by
+// a `-diff` attribute: lockfiles are commonly marked -diff and are text to scan.
 import type { AddedLine, ChangeStatus, ChangedFile } from '../gate/types.js';
 import { ZERO_SHA, type GitRepo } from './repo.js';
 
@@ -144,6 +147,27 @@ function diffArgs(sides: DiffSides): string[] {
   return sides.to === 'INDEX' ? ['diff-index', '--cached', ...COMMON, sides.from] : ['diff-tree', ...COMMON, sides.from, sides.to];
 }
 
+/** Files changed between two sides, without their lines (`--raw` only): cheap on any size of change. */
+export async function changedPaths(repo: GitRepo, sides: DiffSides): Promise<ChangedFile[]> {
+  const entries = parseRawZ(await repo.text([...diffArgs(sides), '-z', '--raw', '--no-abbrev']));
+  return entries.map((e) => ({ path: e.path, ...(e.oldPath !== undefined ? { oldPath: e.oldPath } : {}), status: e.status, binary: false, submodule: e.submodule, addedLines: [] }));
+}
+
+/** One blob as a file whose every line is added (a tag pointing at a blob), within the same limits. */
+export async function blobAsFile(repo: GitRepo, id: string, path: string, limits: DiffLimits = DEFAULT_DIFF_LIMITS): Promise<ChangedFile> {
+  const file: ChangedFile = { path, status: 'added', binary: !(await isTextBlob(repo, id)), submodule: false, addedLines: [] };
+  const size = (await repo.blobSizes([id])).get(id);
+  if (size !== undefined) file.sizeBytes = size;
+  if (!file.binary) for await (const added of streamBlobLines(repo, id)) addLine(file, added, limits);
+  return file;
+}
+
+/** A blob's lines, numbered from 1, streamed. */
+export async function* streamBlobLines(repo: GitRepo, id: string): AsyncGenerator<AddedLine> {
+  let n = 0;
+  for await (const text of repo.lines(['cat-file', 'blob', id])) yield { line: ++n, text };
+}
+
 /** Changed files with added lines and blob sizes between two sides. */
 export async function diffFiles(repo: GitRepo, sides: DiffSides, limits: DiffLimits = DEFAULT_DIFF_LIMITS): Promise<ChangedFile[]> {
   const base = diffArgs(sides);
@@ -151,6 +175,16 @@ export async function diffFiles(repo: GitRepo, sides: DiffSides, limits: DiffLim
   const entries = parseRawZ(raw);
   if (!entries.length) return [];
   const files = await foldPatch(repo.lines([...base, '-p', '-U0', '--no-textconv']), entries, limits);
+  // git says "Binary files differ" for a `-diff` attribute too: re-read those that are text.
+  await Promise.all(
+    files.map(async (f, i) => {
+      const e = entries[i]!;
+      if (!f.binary || f.submodule || f.status === 'deleted' || ZERO_SHA.test(e.newId) || !(await isTextBlob(repo, e.newId))) return;
+      const one: RawEntry = { ...e, letter: e.letter === 'T' ? 'T' : 'M' };
+      const [text] = await foldPatch(repo.lines([...base, '-p', '-U0', '--no-textconv', '--text', '--', literal(e.path)]), [one], limits);
+      files[i] = { ...text!, status: f.status, ...(f.oldPath !== undefined ? { oldPath: f.oldPath } : {}) };
+    }),
+  );
   const ids = entries.filter((e) => e.status !== 'deleted' && !e.submodule && !ZERO_SHA.test(e.newId)).map((e) => e.newId);
   const sizes = await repo.blobSizes([...new Set(ids)]);
   files.forEach((f, i) => {
@@ -160,4 +194,40 @@ export async function diffFiles(repo: GitRepo, sides: DiffSides, limits: DiffLim
   return files;
 }
 
+/** A pathspec that means exactly this path (no globbing, no magic). */
+function literal(path: string): string {
+  return `:(literal)${path}`;
+}
 
+/** git's own test for binary content: a NUL byte in the first 8,000 bytes. */
+async function isTextBlob(repo: GitRepo, id: string): Promise<boolean> {
+  const head = await repo.blobHead(id, 8000);
+  return head !== undefined && !head.includes(0);
+}
+
+/**
+ * Every added line of one file between two sides, streamed and uncapped, for a check that may
+ * not skip any (secrets): the diff's kept lines stop at the limits. Always as text; the caller
+ * skips content that is binary. A path-limited diff loses rename pairing, so a renamed file's
+ * lines all count as added (more to scan, never less).
+ */
+export async function* streamAddedLines(repo: GitRepo, sides: DiffSides, path: string): AsyncGenerator<AddedLine> {
+  let inHunk = false;
+  let newLine = 0;
+  for await (const line of repo.lines([...diffArgs(sides), '-p', '-U0', '--no-textconv', '--text', '--', literal(path)])) {
+    if (line.startsWith('diff --git ')) {
+      inHunk = false;
+      continue;
+    }
+    const m = line.startsWith('@@') ? HUNK.exec(line) : null;
+    if (m) {
+      inHunk = true;
+      newLine = Number(m[1]);
+      continue;
+    }
+    if (!inHunk) continue;
+    const c = line.charAt(0);
+    if (c === '+') yield { line: newLine++, text: line.slice(1) };
+    else if (c === ' ') newLine++;
+  }
+}

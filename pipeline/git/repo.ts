@@ -170,6 +170,34 @@ export class GitRepo {
     }
   }
 
+  /** Whether `a` is an ancestor of (or equal to) `b`. */
+  async isAncestor(a: string, b: string): Promise<boolean> {
+    return (await this.tryText(['merge-base', '--is-ancestor', a, b])) !== undefined;
+  }
+
+  /** The first `bytes` bytes of a blob (by object id), or undefined when it is not a blob. */
+  blobHead(id: string, bytes: number): Promise<Buffer | undefined> {
+    return new Promise((resolve) => {
+      const child = spawn('git', ['cat-file', 'blob', id], { cwd: this.dir, env: this.env, stdio: ['ignore', 'pipe', 'ignore'] });
+      const chunks: Buffer[] = [];
+      let got = 0;
+      let done = false;
+      const finish = (v: Buffer | undefined) => {
+        if (done) return;
+        done = true;
+        if (child.exitCode === null) child.kill();
+        resolve(v);
+      };
+      child.stdout.on('data', (d: Buffer) => {
+        chunks.push(d);
+        got += d.length;
+        if (got >= bytes) finish(Buffer.concat(chunks).subarray(0, bytes));
+      });
+      child.on('error', () => finish(undefined));
+      child.on('close', (code) => finish(code === 0 ? Buffer.concat(chunks).subarray(0, bytes) : undefined));
+    });
+  }
+
   /** Paths of every file under `dir` in the tree of `rev` (recursive). */
   async listTree(rev: string, dir: string): Promise<string[]> {
     const out = await this.tryText(['ls-tree', '-r', '-z', '--name-only', rev, '--', dir]);

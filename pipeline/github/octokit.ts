@@ -3,6 +3,7 @@
 import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import { TimedOutError } from '../core/errors.js';
 import { registerSecret } from '../core/redact.js';
 import type { GitHubApi, Annotation, CheckRunOutput, DeploymentState } from './api.js';
 import { translateGitHubError } from './errors.js';
@@ -17,14 +18,41 @@ export interface OctokitOptions {
   baseUrl?: string;
   /** Rate-limit waits and octokit's own warnings; the default logs nothing. */
   onLimit?: (message: string) => void;
+  /** Each request's limit (timeouts.github); octokit itself has none. */
+  timeoutMs?: number;
+}
+
+/** Default timeouts.github. */
+export const GITHUB_TIMEOUT_MS = 30_000;
+
+/** Marks a request that got no answer in time, so `call` reports a timeout and not a failure. */
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * fetch with a per-request deadline. The failure is named AbortError on purpose: octokit
+ * rethrows that as it is, which keeps plugin-retry from trying a stalled server again and again.
+ */
+function fetchWithin(ms: number): typeof fetch {
+  return async (input, init) => {
+    const deadline = AbortSignal.timeout(ms);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    try {
+      return await fetch(input, { ...init, signal });
+    } catch (e) {
+      if (!deadline.aborted) throw e;
+      throw Object.assign(new Error(`no answer within ${ms / 1000}s`), { name: 'AbortError', [TIMED_OUT]: true, cause: e });
+    }
+  };
 }
 
 export function createGitHubApi(opts: OctokitOptions): GitHubApi {
   registerSecret(opts.token);
   const [owner, repo] = opts.repository.split('/');
   if (!owner || !repo) throw new Error(`repository must be owner/name, got ${opts.repository}`);
+  const timeoutMs = opts.timeoutMs ?? GITHUB_TIMEOUT_MS;
   const octokit = new ShardshipOctokit({
     auth: opts.token,
+    request: { fetch: fetchWithin(timeoutMs) },
     baseUrl: opts.baseUrl || 'https://api.github.com',
     userAgent: 'shardship',
     // Failures are translated and reported by the caller; octokit's own lines would only repeat them.
@@ -48,6 +76,12 @@ export function createGitHubApi(opts: OctokitOptions): GitHubApi {
     try {
       return await fn();
     } catch (e) {
+      if ((e as { [TIMED_OUT]?: boolean })[TIMED_OUT]) {
+        throw new TimedOutError(`GitHub API: ${operation} got no answer within ${timeoutMs / 1000}s`, {
+          hint: 'GitHub (or GITHUB_API_URL) is not answering; try again later, or raise timeouts.github in shardship.yaml',
+          cause: e,
+        });
+      }
       const status = (e as { status?: number }).status;
       const data = (e as { response?: { data?: { message?: string; errors?: unknown } } }).response?.data;
       const detail = [data?.message ?? (e as Error).message, data?.errors ? JSON.stringify(data.errors) : ''].filter(Boolean).join(' ');

@@ -5,8 +5,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ServiceError } from '../core/errors.js';
-import { ConflictError, ForbiddenError, NotFoundError, type Cluster, type ClusterStats, type KubeObject, type ObjectRef } from './types.js';
+import { ServiceError, TimedOutError, UsageError } from '../core/errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, ResourceTypeMissingError, type Cluster, type ClusterStats, type KubeObject, type ObjectRef } from './types.js';
 
 interface Resource {
   plural: string;
@@ -36,13 +36,21 @@ export interface KubeClusterOptions {
   /** First backoff in ms; doubles each attempt. */
   backoffMs?: number;
   fieldManager?: string;
+  /** Each request's limit, connect to last byte (timeouts.kubernetes, default 30s); a stalled request is not retried. */
+  requestTimeoutMs?: number;
 }
+
+/** Default timeouts.kubernetes. */
+export const KUBERNETES_TIMEOUT_MS = 30_000;
+
+class StalledError extends Error {}
 
 interface Status {
   kind?: string;
   reason?: string;
   message?: string;
   code?: number;
+  details?: { name?: string; kind?: string };
 }
 
 export function connectCluster(opts: KubeClusterOptions = {}): Cluster {
@@ -51,13 +59,14 @@ export function connectCluster(opts: KubeClusterOptions = {}): Cluster {
     if (opts.kubeconfigPath) kc.loadFromFile(opts.kubeconfigPath);
     else kc.loadFromDefault();
   } catch (e) {
-    throw new ServiceError('kubernetes', `cannot load kubeconfig ${opts.kubeconfigPath ?? '(default)'}: ${(e as Error).message}`, {
+    // A kubeconfig is configuration: a missing or unreadable one is the user's to fix (exit 2).
+    throw new UsageError(`kubernetes: cannot load kubeconfig ${opts.kubeconfigPath ?? '(default)'}: ${(e as Error).message}`, {
       hint: 'set KUBECONFIG or pass --kubeconfig FILE',
       cause: e,
     });
   }
   const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new ServiceError('kubernetes', 'the kubeconfig has no current cluster', { hint: 'set current-context in the kubeconfig' });
+  if (!server) throw new UsageError('kubernetes: the kubeconfig has no current cluster', { hint: 'set current-context in the kubeconfig' });
   return new KubeCluster(kc, server.replace(/\/+$/, ''), opts);
 }
 
@@ -66,6 +75,7 @@ class KubeCluster implements Cluster {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly fieldManager: string;
+  private readonly requestTimeoutMs: number;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -75,6 +85,7 @@ class KubeCluster implements Cluster {
     this.retries = opts.retries ?? 4;
     this.backoffMs = opts.backoffMs ?? 100;
     this.fieldManager = opts.fieldManager ?? 'shardship';
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? KUBERNETES_TIMEOUT_MS;
   }
 
   async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
@@ -135,7 +146,8 @@ class KubeCluster implements Cluster {
   ): Promise<T> {
     const { path, resource } = this.path(apiVersion, kind, namespace, name);
     const isWrite = method !== 'GET';
-    const qs = [query, isWrite && method !== 'DELETE' ? `fieldManager=${this.fieldManager}` : ''].filter(Boolean).join('&');
+    // Strict field validation: a field the API server does not know fails the write instead of being dropped.
+    const qs = [query, isWrite && method !== 'DELETE' ? `fieldManager=${this.fieldManager}&fieldValidation=Strict` : ''].filter(Boolean).join('&');
     const url = new URL(`${this.server}${path}${qs ? `?${qs}` : ''}`);
     const what = `${kind} ${namespace}/${name ?? ''}`.replace(/\/$/, '');
     for (let attempt = 0; ; attempt++) {
@@ -146,6 +158,12 @@ class KubeCluster implements Cluster {
         ({ status, text } = await this.send(url, method, body, contentType));
       } catch (e) {
         this.stats.apiMs += performance.now() - started;
+        if (e instanceof StalledError) {
+          throw new TimedOutError(`kubernetes: ${method} ${url.pathname} got no answer within ${this.requestTimeoutMs / 1000}s from ${this.server}`, {
+            hint: 'the API server is not answering; the release state was left as it was: run the command again later, or raise timeouts.kubernetes',
+            cause: e,
+          });
+        }
         if (attempt < this.retries) {
           await sleep(this.backoffMs * 2 ** attempt);
           continue;
@@ -168,6 +186,9 @@ class KubeCluster implements Cluster {
       }
       const cause = Object.assign(new Error(st.message ?? `HTTP ${status}`), { status, body: st });
       if (status === 403) throw new ForbiddenError(verb, resource, namespace, { cause });
+      // A 404 that is no Status object ("404 page not found"): the API server has no such
+      // resource type at all, i.e. its CRD is not installed.
+      if (status === 404 && st.kind !== 'Status') throw new ResourceTypeMissingError(resource, apiVersion, { cause });
       if (status === 404) throw new NotFoundError(what, { cause });
       if (status === 409) throw new ConflictError(`${verb} ${what}: ${st.message ?? st.reason ?? 'conflict'}`, { cause });
       if (status === 401) {
@@ -184,7 +205,7 @@ class KubeCluster implements Cluster {
   }
 
   private async send(url: URL, method: string, body: unknown, contentType: string): Promise<{ status: number; text: string }> {
-    const opts: RequestOptions = { method, headers: { Accept: 'application/json' }, timeout: 30_000 };
+    const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
     await this.kc.applyToHTTPSOptions(opts);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) opts.headers = { ...opts.headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) };
@@ -195,11 +216,19 @@ class KubeCluster implements Cluster {
       const req = (isHttps ? httpsRequest : httpRequest)(url, opts, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', reject);
       });
-      req.on('timeout', () => req.destroy(new Error('request timed out')));
-      req.on('error', reject);
+      // One deadline for the whole exchange: a socket idle timeout alone lets a trickling server hold us forever.
+      const timer = setTimeout(() => req.destroy(new StalledError('no answer in time')), this.requestTimeoutMs);
+      req.on('close', () => clearTimeout(timer));
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
       if (payload !== undefined) req.write(payload);
       req.end();
     });

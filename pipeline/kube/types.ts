@@ -72,6 +72,24 @@ export class ForbiddenError extends ServiceError {
   }
 }
 
+/** 404 for the resource type itself: the cluster lacks the CRD (Istio or the Gateway API not installed). */
+export class ResourceTypeMissingError extends ServiceError {
+  constructor(
+    readonly resource: string,
+    apiVersion: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super('kubernetes', `the cluster has no ${resource} (${apiVersion}): its CustomResourceDefinition is not installed`, { ...options, hint: installHint(resource) });
+  }
+}
+
+function installHint(resource: string): string {
+  if (resource.endsWith('.networking.istio.io')) return 'install Istio (istioctl install, or the istio/base Helm chart, which carries its CRDs), or choose router: gatewayApi or service';
+  if (resource.endsWith('.gateway.networking.k8s.io'))
+    return 'install the Gateway API standard CRDs (kubectl apply --server-side -f standard-install.yaml from a sigs.k8s.io/gateway-api release), or choose router: istio or service';
+  return `install the CustomResourceDefinition for ${resource}`;
+}
+
 export class NotFoundError extends ServiceError {
   constructor(what: string, options: { cause?: unknown } = {}) {
     super('kubernetes', `${what} not found`, options);

@@ -1,14 +1,15 @@
 // The ESLint adapter: the only module that imports `eslint`. It lints given files in-process
 // with the repo's own flat config, else its legacy eslintrc (ESLint 9 still runs those through
-// `loadESLint({ useFlatConfig: false })`), else shardship's default; the ESLint cache on; and
-// translates ESLint's errors once: a config that fails to load or validate -> ConfigError
-// naming the config file.
+// `loadESLint({ useFlatConfig: false })`), else shardship's default; never with ESLint's result
+// cache (see createCodeLinter); and translates ESLint's errors once: a config that fails to load
+// or validate -> ConfigError naming the config file.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, realpath } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type * as EslintPackage from 'eslint';
 import type { ESLint as ESLintClass, Linter } from 'eslint';
 import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { defaultEslintConfig } from './default-config.js';
@@ -86,7 +87,7 @@ export interface LintMessage {
 export interface LintFileReport {
   path: string;
   messages: LintMessage[];
-  /** 'files': linted from the working tree (eligible for the ESLint cache); 'text': linted from given content. */
+  /** 'files': linted from the working tree; 'text': linted from given content. */
   source: 'files' | 'text';
 }
 
@@ -94,18 +95,73 @@ export interface CodeLinterOptions {
   repoDir: string;
   /** Use typed rules in the default config (ignored when the repo has its own config). */
   typed?: boolean;
-  /** Where the ESLint cache lives; default: node_modules/.cache/shardship/eslintcache or a temp file keyed by repo. */
-  cacheLocation?: string;
-  /** ESLint cache on (default). Off for a throwaway folder, whose paths never repeat. */
-  cache?: boolean;
+}
+
+/** Which ESLint lints: the repository's own installed one, or shardship's (with why, when the repo has a config of its own). */
+export interface EslintRuntime {
+  version: string;
+  from: 'repository' | 'shardship';
+  notice?: string;
+}
+
+type EslintModule = Pick<typeof EslintPackage, 'ESLint' | 'loadESLint'>;
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Where shardship's own ESLint package lives (undefined in a bundle that inlines it). */
+function ownEslintDir(): string | undefined {
+  try {
+    return realpathOrSelf(join(createRequire(import.meta.url).resolve('eslint/package.json'), '..'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The repository's own ESLint when it has a config of its own and ESLint 9 or later installed
+ * (its plugins were installed against it), else shardship's, saying why in one line.
+ */
+export async function loadEslint(repoDir: string, ownConfig: boolean): Promise<{ mod: EslintModule; runtime: EslintRuntime }> {
+  const ours = async (why?: string) => {
+    const mod = await import('eslint');
+    return { mod, runtime: { version: mod.ESLint.version, from: 'shardship' as const, ...(why ? { notice: `${why}: linted with shardship's ESLint ${mod.ESLint.version}` } : {}) } };
+  };
+  if (!ownConfig) return ours();
+  const req = createRequire(join(repoDir, 'package.json'));
+  let pkgFile: string;
+  try {
+    pkgFile = req.resolve('eslint/package.json');
+  } catch {
+    return ours('no ESLint installed in the repository (npm ci installs it)');
+  }
+  // A folder whose node_modules is shardship's own (a config from the commits): that is ours.
+  if (realpathOrSelf(join(pkgFile, '..')) === ownEslintDir()) return ours();
+  const declared = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { version?: unknown }).version;
+  const version = typeof declared === 'string' ? declared : '';
+  const major = Number(/^(\d+)\./.exec(version)?.[1] ?? 0);
+  if (major < 9) return ours(`the repository's ESLint ${version || '(unknown version)'} is older than 9, whose API the gate drives`);
+  try {
+    const mod = (await import(pathToFileURL(req.resolve('eslint')).href)) as Partial<EslintModule>;
+    if (typeof mod.ESLint !== 'function' || typeof mod.loadESLint !== 'function') return ours(`the repository's ESLint ${version} does not export ESLint and loadESLint`);
+    return { mod: mod as EslintModule, runtime: { version, from: 'repository' } };
+  } catch (e) {
+    return ours(`the repository's ESLint ${version} failed to load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  }
 }
 
 export interface CodeLinter {
+  /** Which ESLint this linter runs. */
+  readonly eslint: EslintRuntime;
   /** Repo-relative config file in use, or undefined for shardship's default config. */
   readonly configFile: string | undefined;
   /** The config's format; undefined for shardship's default (a flat config). */
   readonly configKind: EslintConfigKind | undefined;
-  readonly cacheLocation: string;
   lint(targets: LintTarget[]): Promise<LintFileReport[]>;
   /** Load the config now (a resident lint server warms up); a broken config is reported by lint(). */
   prepare(): Promise<void>;
@@ -131,23 +187,18 @@ interface EslintEngine {
   getRulesMetaForResults(results: ESLintClass.LintResult[]): ESLintClass.LintResultData['rulesMeta'];
 }
 
-/** A cache under the repo's node_modules when it has one (ignored by git, kept by CI caches), else in the temp dir. */
-export async function defaultCacheLocation(repoDir: string): Promise<string> {
-  const nodeModules = join(repoDir, 'node_modules');
-  if (existsSync(nodeModules)) return join(nodeModules, '.cache', 'shardship', 'eslintcache');
-  const key = createHash('sha1').update(await realpath(repoDir)).digest('hex').slice(0, 16);
-  return join(tmpdir(), 'shardship-eslintcache', key);
-}
-
 export async function createCodeLinter(opts: CodeLinterOptions): Promise<CodeLinter> {
   const repoDir = resolve(opts.repoDir);
   const config = await findEslintConfig(repoDir);
-  const cacheLocation = opts.cacheLocation ?? (await defaultCacheLocation(repoDir));
-  const cache = opts.cache ?? true;
-  if (cache) await mkdir(resolve(cacheLocation, '..'), { recursive: true });
   // Imported lazily so that commands which never lint do not pay for loading ESLint.
-  const { ESLint, loadESLint } = await import('eslint');
-  const shared = { cwd: repoDir, cache, cacheLocation, cacheStrategy: 'content', errorOnUnmatchedPattern: false } as const;
+  const {
+    mod: { ESLint, loadESLint },
+    runtime,
+  } = await loadEslint(repoDir, config !== undefined);
+  // No result cache: ESLint keys an entry by the linted file alone, but rules that read other
+  // files (import/namespace, import/no-unresolved, typed rules) change their verdict when only
+  // those change, so a cached pass could let a broken commit through (issue 13).
+  const shared = { cwd: repoDir, cache: false, errorOnUnmatchedPattern: false } as const;
   let eslint: EslintEngine;
   if (config?.kind === 'eslintrc') {
     // ESLint 9 runs eslintrc only through LegacyESLint. `useEslintrc` keeps eslintrc's cascade
@@ -163,9 +214,9 @@ export async function createCodeLinter(opts: CodeLinterOptions): Promise<CodeLin
   const shownConfig = config?.file ?? 'shardship default ESLint config';
 
   return {
+    eslint: runtime,
     configFile: config?.file,
     configKind: config?.kind,
-    cacheLocation,
     async prepare() {
       await eslint.calculateConfigForFile(join(repoDir, 'shardship-warm-up.ts')).catch(() => undefined);
     },

@@ -6,7 +6,7 @@ import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ServiceError } from '../core/errors.js';
 import { packageRoot, shardshipVersion } from '../core/package-root.js';
-import { createCodeLinter, type LintFileReport, type LintTarget } from './eslint.js';
+import { createCodeLinter, type EslintRuntime, type LintFileReport, type LintTarget } from './eslint.js';
 import { ensurePrivateDir, isPrivateDir, lintServerPaths, LintServerResponse, reportsOf, type LintServerRequest, type LintServerStatus } from './server-protocol.js';
 
 /** `off`: never; `use`: a running server, if any (default); `auto`: also start one for next time when none answers (not in CI). */
@@ -52,6 +52,8 @@ export interface ServedLint {
   env?: NodeJS.ProcessEnv;
   /** How long a lint may take on the server before the gate gives up on it and lints itself. */
   timeoutMs?: number;
+  /** Told which ESLint linted (the server's, or the in-process one). */
+  onEslint?: (runtime: EslintRuntime) => void;
 }
 
 /**
@@ -68,11 +70,16 @@ export async function lintWithServer(req: ServedLint): Promise<LintFileReport[]>
       ? await askLintServer(socket, { op: 'lint', version: shardshipVersion(), repoDir: resolve(req.repoDir), typed: req.typed, targets: req.targets }, req.timeoutMs ?? 120_000)
       : undefined;
     const reports = reportsOf(res);
-    if (reports) return reports;
+    if (reports) {
+      if (res?.kind === 'reports' && res.eslint) req.onEslint?.(res.eslint);
+      return reports;
+    }
     // A server that declines for good (typed linting) would decline its successor too.
     if (res?.kind === 'declined' && !res.retiring) restart = false;
   }
-  const reports = await (await createCodeLinter({ repoDir: req.repoDir, typed: req.typed })).lint(req.targets);
+  const linter = await createCodeLinter({ repoDir: req.repoDir, typed: req.typed });
+  req.onEslint?.(linter.eslint);
+  const reports = await linter.lint(req.targets);
   if (restart) {
     try {
       spawnLintServer(req.repoDir, req.env ? { env: req.env } : {});

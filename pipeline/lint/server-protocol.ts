@@ -64,6 +64,8 @@ export const LintServerResponse = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('reports'),
     reports: z.array(z.object({ path: z.string(), source: z.enum(['files', 'text']), messages: z.array(LintMessageShape) })),
+    /** Which ESLint the server runs. */
+    eslint: z.object({ version: z.string(), from: z.enum(['repository', 'shardship']), notice: z.string().optional() }).optional(),
   }),
   /** The server will not lint this (its config changed, typed linting, another version): lint in-process. */
   z.object({
@@ -123,7 +125,7 @@ type LintAnswer = Extract<LintServerResponse, { kind: 'reports' | 'config-error'
 /** Lint and say how it went as plain data, for a reply that crosses a socket or a thread. */
 export async function lintAnswer(linter: CodeLinter, targets: LintTarget[]): Promise<LintAnswer> {
   try {
-    return { kind: 'reports', reports: await linter.lint(targets) };
+    return { kind: 'reports', reports: await linter.lint(targets), eslint: linter.eslint };
   } catch (e) {
     if (e instanceof ConfigError) return { kind: 'config-error', problems: e.problems, ...(e.hint ? { hint: e.hint } : {}) };
     return { kind: 'error', message: e instanceof Error ? e.message : String(e) };

@@ -48,8 +48,14 @@ export interface ConnectorOptions {
   env: NodeJS.ProcessEnv;
   /** Connections per node when the node does not set its own. */
   nodeConcurrency: number;
+  /** timeouts.mysqlConnect: TCP connect and handshake (default 5s). */
   connectTimeoutMs?: number;
+  /** timeouts.mysqlQuery: one statement (default 1h); a node that stops answering mid-statement fails instead of hanging. */
+  queryTimeoutMs?: number;
 }
+
+/** Default timeouts.mysqlQuery. */
+export const MYSQL_QUERY_TIMEOUT_MS = 3_600_000;
 
 /** Read every node's DSN now, so a missing env var is a config error before any shard is touched. */
 export function createShardConnector(opts: ConnectorOptions): ShardConnector {
@@ -65,7 +71,7 @@ export function createShardConnector(opts: ConnectorOptions): ShardConnector {
     endpoints.set(node, { endpoint: parseDsn(dsn, { node, dsnEnv: spec.dsnEnv, path }), limit: spec.concurrency ?? opts.nodeConcurrency });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return new PoolConnector(endpoints, opts.connectTimeoutMs ?? 5000);
+  return new PoolConnector(endpoints, opts.connectTimeoutMs ?? 5000, opts.queryTimeoutMs ?? MYSQL_QUERY_TIMEOUT_MS);
 }
 
 class PoolConnector implements ShardConnector {
@@ -74,6 +80,7 @@ class PoolConnector implements ShardConnector {
   constructor(
     private readonly endpoints: Map<string, { endpoint: NodeEndpoint; limit: number }>,
     private readonly connectTimeoutMs: number,
+    private readonly queryTimeoutMs: number,
   ) {}
 
   get nodes(): string[] {
@@ -111,7 +118,7 @@ class PoolConnector implements ShardConnector {
     } catch (e) {
       throw translateMysqlError(e, target.node, `cannot connect (database ${target.database})`);
     }
-    const session = new PooledSession(target, conn);
+    const session = new PooledSession(target, conn, this.queryTimeoutMs);
     try {
       await session.execute(`USE ${quoteIdent(target.database)}`);
     } catch (e) {
@@ -140,6 +147,7 @@ class PooledSession implements ShardConnection {
   constructor(
     readonly target: ShardTarget,
     private readonly conn: PoolConnection,
+    private readonly queryTimeoutMs: number,
   ) {}
 
   get threadId(): number {
@@ -147,14 +155,15 @@ class PooledSession implements ShardConnection {
   }
 
   private fail(e: unknown, what: string): MysqlError {
-    const err = translateMysqlError(e, this.target.node, `${this.target.database}: ${what}`);
+    const timedOut = (e as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+    const err = translateMysqlError(e, this.target.node, `${this.target.database}: ${what}${timedOut ? ` (no answer within ${this.queryTimeoutMs / 1000}s, timeouts.mysqlQuery)` : ''}`);
     if (err.nodeDown) this.broken = true;
     return err;
   }
 
   async query<T extends Row = Row>(sql: string, params?: unknown[]): Promise<T[]> {
     try {
-      const [rows] = await this.conn.query(sql, params);
+      const [rows] = await this.conn.query({ sql, timeout: this.queryTimeoutMs }, params);
       return rows as T[];
     } catch (e) {
       throw this.fail(e, 'query failed');
@@ -163,7 +172,7 @@ class PooledSession implements ShardConnection {
 
   async execute(sql: string, params?: unknown[]): Promise<{ affectedRows: number }> {
     try {
-      const [res] = await this.conn.query(sql, params);
+      const [res] = await this.conn.query({ sql, timeout: this.queryTimeoutMs }, params);
       const affected = (res as { affectedRows?: number }).affectedRows;
       return { affectedRows: typeof affected === 'number' ? affected : 0 };
     } catch (e) {

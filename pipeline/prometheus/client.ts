@@ -1,6 +1,6 @@
 // The MetricsSource port over the Prometheus HTTP API (/api/v1/query), with fetch.
 // Errors are translated here, once.
-import { ServiceError } from '../core/errors.js';
+import { ServiceError, TimedOutError } from '../core/errors.js';
 
 /** One instant-query answer reduced to what analysis needs. */
 export interface MetricsSample {
@@ -21,21 +21,30 @@ interface PromResponse {
   data?: { resultType: 'vector' | 'scalar' | 'matrix' | 'string'; result: unknown };
 }
 
+/** Default timeouts.prometheus. */
+export const PROMETHEUS_TIMEOUT_MS = 10_000;
+
 export function prometheusSource(address: string, opts: { timeoutMs?: number } = {}): MetricsSource {
   const base = address.replace(/\/+$/, '');
   return {
     async query(promql) {
       const url = `${base}/api/v1/query?query=${encodeURIComponent(promql)}`;
+      const ms = opts.timeoutMs ?? PROMETHEUS_TIMEOUT_MS;
+      const deadline = AbortSignal.timeout(ms);
+      const stalled = (cause: unknown) =>
+        new TimedOutError(`prometheus: ${base} gave no answer within ${ms / 1000}s`, { hint: 'check that Prometheus is up, or raise timeouts.prometheus', cause });
       let res: Response;
       try {
-        res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+        res = await fetch(url, { signal: deadline });
       } catch (e) {
+        if (deadline.aborted) throw stalled(e);
         throw new ServiceError('prometheus', `cannot reach ${base}: ${(e as Error).message}`, { hint: 'check the analysis template address', cause: e });
       }
       let body: PromResponse;
       try {
         body = (await res.json()) as PromResponse;
       } catch (e) {
+        if (deadline.aborted) throw stalled(e);
         throw new ServiceError('prometheus', `${base} answered HTTP ${res.status} without a JSON body`, { cause: e });
       }
       if (body.status !== 'success' || !body.data) {

@@ -97,6 +97,8 @@ export interface AnalysisContext {
   intervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
+  /** Each HTTP check request's limit (timeouts.http, default 10s). */
+  httpTimeoutMs?: number;
 }
 
 export function templateVars(ctx: AnalysisContext): Record<string, string> {
@@ -146,10 +148,25 @@ async function measurePrometheus(p: NonNullable<AnalysisTemplate['prometheus']>,
 
 async function measureHttp(h: NonNullable<AnalysisTemplate['http']>, ctx: AnalysisContext): Promise<Omit<Measurement, 'at'>> {
   const url = fill(h.url, templateVars(ctx));
-  const res = await (ctx.fetch ?? fetch)(url, { signal: AbortSignal.timeout(10_000) });
+  const ms = ctx.httpTimeoutMs ?? 10_000;
+  const deadline = AbortSignal.timeout(ms);
+  let res: Response;
+  let text: string;
+  try {
+    res = await (ctx.fetch ?? fetch)(url, { signal: deadline });
+    text = await res.text();
+  } catch (e) {
+    if (deadline.aborted) throw new Error(`HTTP check ${url}: no answer within ${ms / 1000}s (timeouts.http)`, { cause: e });
+    throw new Error(`HTTP check ${url}: ${(e as Error).message}`, { cause: e });
+  }
   if (res.status !== h.status) return { outcome: 'Failed', value: res.status, message: `${url} answered ${res.status}, expected ${h.status}` };
   if (h.jsonPath === undefined) return { outcome: 'Successful', value: res.status, message: `${url} answered ${res.status}` };
-  const body: unknown = await res.json().catch(() => undefined);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
   const got = h.jsonPath.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), body);
   if (got === undefined) return { outcome: 'Failed', message: `${url}: no field ${h.jsonPath} in the response` };
   const shown = typeof got === 'object' ? JSON.stringify(got) : String(got as string | number | boolean);

@@ -24,6 +24,8 @@ export interface EngineOptions {
   timeoutMs?: number;
   /** Override analysis intervals (tests, benchmarks). */
   analysisIntervalMs?: number;
+  /** timeouts.http for HTTP analysis checks. */
+  httpTimeoutMs?: number;
   /** Stop driving at once (as if the runner were killed): what was written stays written. */
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -149,6 +151,7 @@ async function apply(a: ReleaseAction, next: ReleaseState, obs: Observations, op
             ...(opts.metrics ? { metrics: opts.metrics } : {}),
             env: opts.env,
             ...(opts.analysisIntervalMs !== undefined ? { intervalMs: opts.analysisIntervalMs } : {}),
+            ...(opts.httpTimeoutMs !== undefined ? { httpTimeoutMs: opts.httpTimeoutMs } : {}),
           },
           where,
           {

@@ -27,6 +27,8 @@ export interface ReleaseOptions {
   pollMs?: number;
   timeoutMs?: number;
   analysisIntervalMs?: number;
+  /** timeouts.http for HTTP analysis checks. */
+  httpTimeoutMs?: number;
   /** Stop driving at once, as if the runner were killed (tests; graceful shutdown of `watch`). */
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -176,6 +178,7 @@ function engineOptions(opts: ReleaseOptions, spec: ReleaseSpec, templates: Templ
     ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.analysisIntervalMs !== undefined ? { analysisIntervalMs: opts.analysisIntervalMs } : {}),
+    ...(opts.httpTimeoutMs !== undefined ? { httpTimeoutMs: opts.httpTimeoutMs } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   };

@@ -223,9 +223,28 @@ export function httpRouteRules(spec: ReleaseSpec, split: TrafficSplit): Record<s
     });
   }
   rules.push({
+    // Written out as the API server defaults it (an empty match list becomes `PathPrefix /`),
+    // so that what we write is what the cluster stores.
+    matches: [{ path: { type: 'PathPrefix', value: '/' } }],
     backendRefs: Object.entries(split.weights).map(([track, weight]) => ({ name: deploymentName(spec.app, track), port, weight: Math.round(weight) })),
   });
   return rules;
+}
+
+interface HttpRouteMatch {
+  headers?: unknown[];
+  path?: { type?: string; value?: string };
+  method?: string;
+  queryParams?: unknown[];
+}
+
+/** A rule that matches every request: no matches, or only the default `PathPrefix /` (what the API server fills in). */
+function matchesEverything(matches: HttpRouteMatch[] | undefined): boolean {
+  return (
+    !matches ||
+    matches.length === 0 ||
+    matches.some((m) => !m.headers?.length && !m.method && !m.queryParams?.length && (!m.path || ((m.path.type ?? 'PathPrefix') === 'PathPrefix' && (m.path.value ?? '/') === '/')))
+  );
 }
 
 export function renderHttpRoute(t: Templates, spec: ReleaseSpec, split: TrafficSplit): KubeObject {
@@ -241,14 +260,14 @@ export function renderHttpRoute(t: Templates, spec: ReleaseSpec, split: TrafficS
 }
 
 export function parseHttpRoute(route: KubeObject, app: string): TrafficSplit | undefined {
-  const rules = ((route.spec as { rules?: { matches?: unknown[]; backendRefs?: { name: string; weight?: number }[] }[] } | undefined)?.rules ?? []);
-  const main = rules.find((r) => !r.matches || r.matches.length === 0);
+  const rules = ((route.spec as { rules?: { matches?: HttpRouteMatch[]; backendRefs?: { name: string; weight?: number }[] }[] } | undefined)?.rules ?? []);
+  const main = rules.find((r) => matchesEverything(r.matches));
   if (!main?.backendRefs?.length) return undefined;
   const trackOf = (name: string) => (name.startsWith(`${app}-`) ? name.slice(app.length + 1) : name);
   const total = main.backendRefs.reduce((n, b) => n + (b.weight ?? 1), 0);
   const weights: Record<string, number> = {};
   for (const b of main.backendRefs) weights[trackOf(b.name)] = total ? Math.round(((b.weight ?? 1) * 10000) / total) / 100 : 0;
-  const cohort = rules.find((r) => r.matches && r.matches.length > 0);
+  const cohort = rules.find((r) => r !== main && !matchesEverything(r.matches));
   const cohortName = cohort?.backendRefs?.[0]?.name;
   return { weights, cohorts: cohort ? (cohort.matches ?? []).map(() => ({ header: { name: '?', value: '?' } })) : [], ...(cohortName ? { cohortTrack: trackOf(cohortName) } : {}) };
 }

@@ -3,7 +3,7 @@
 // new-code period or reviewdog's `added` filter: only findings on added or changed lines fail,
 // unless --all-lines (or gate.code.allLines) widens it to whole files.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../pipeline/core/errors.js';
@@ -124,19 +124,36 @@ export function selectFindings(
 
 /**
  * What to hand ESLint for one file: the working-tree file when it holds exactly the head
- * content (ESLint's cache then applies), else the head content as text (a range whose head
- * is not checked out, a partially staged file).
+ * content, else the head content as text (a range whose head is not checked out, a partially
+ * staged file).
  */
 async function targetFor(repoDir: string, path: string, atHead: Buffer): Promise<LintTarget> {
-  const onDisk = await readFile(join(repoDir, path)).catch(() => undefined);
+  // Only a regular file of the same size is read: a symlink in the tree (to /dev/zero, to a
+  // file outside the repository) is never followed, and a committed link is linted as its blob.
+  const st = await lstat(join(repoDir, path)).catch(() => undefined);
+  const onDisk = st?.isFile() && st.size === atHead.length ? await readFile(join(repoDir, path)).catch(() => undefined) : undefined;
   return onDisk?.equals(atHead) ? { path } : { path, text: atHead.toString('utf8') };
+}
+
+/** Files over gate.diff.maxFileBytes are not linted (ESLint on a 50 MB file runs for minutes): each gets a warning. */
+function tooBigToLint(files: ChangedFile[], maxBytes: number): RuleFinding[] {
+  return files.map((f) => ({
+    ruleId: RULE_ID,
+    severity: 'warn' as const,
+    file: f.path,
+    message: `not linted: ${(f.sizeBytes ?? 0).toLocaleString('en-US')} bytes, over gate.diff.maxFileBytes (${maxBytes.toLocaleString('en-US')})`,
+    hint: 'keep generated or vendored code out of the linted extensions, or raise gate.diff.maxFileBytes',
+  }));
 }
 
 async function check(ctx: RuleContext): Promise<RuleFinding[]> {
   const { subject } = ctx;
   const opts = parseOptions(ctx.options);
-  const candidates = lintableFiles(subject.net, ctx.gate.code.extensions);
-  if (candidates.length === 0) return [];
+  const lintable = lintableFiles(subject.net, ctx.gate.code.extensions);
+  const maxBytes = ctx.gate.diff.maxFileBytes;
+  const skipped = tooBigToLint(lintable.filter((f) => (f.sizeBytes ?? 0) > maxBytes), maxBytes);
+  const candidates = lintable.filter((f) => (f.sizeBytes ?? 0) <= maxBytes);
+  if (candidates.length === 0) return skipped;
 
   const files = new Map<string, { file: ChangedFile; text: string }>();
   const targets: LintTarget[] = [];
@@ -154,7 +171,7 @@ async function check(ctx: RuleContext): Promise<RuleFinding[]> {
       targets.push(r.target);
     }
   }
-  if (targets.length === 0) return [];
+  if (targets.length === 0) return skipped;
 
   const allLines = ctx.allLines || ctx.gate.code.allLines;
   const onDisk = await findEslintConfig(subject.repoDir);
@@ -162,11 +179,11 @@ async function check(ctx: RuleContext): Promise<RuleFinding[]> {
     // Linting with the default config when the repo has its own at head (a bare server repo,
     // an old checkout) would give verdicts CI does not.
     const inCommits = await pickEslintConfig((name) => subject.readAtHead(name));
-    if (inCommits) return checkWithCommittedConfig(ctx, { opts, allLines }, inCommits, files);
+    if (inCommits) return [...skipped, ...(await checkWithCommittedConfig(ctx, { opts, allLines }, inCommits, files))];
   }
 
-  const reports = await lintWithServer({ repoDir: subject.repoDir, typed: opts.typed, targets, server: opts.server });
-  return [...configNotices(onDisk), ...selectFindings(reports, files, allLines, opts)];
+  const reports = await lintWithServer({ repoDir: subject.repoDir, typed: opts.typed, targets, server: opts.server, ...(ctx.noteEslint ? { onEslint: ctx.noteEslint } : {}) });
+  return [...skipped, ...configNotices(onDisk), ...selectFindings(reports, files, allLines, opts)];
 }
 
 /** A warning for a legacy eslintrc config: still honoured, but on its way out. */
@@ -183,7 +200,7 @@ function notRun(config: EslintConfigFile, message: string, hint: string): RuleFi
  * The repo's config exists only in the commits: run it from a temp folder holding the config,
  * the modules it imports by relative path and package.json, with shardship's node_modules,
  * when allowed and when every package it imports is one shardship has; else say why not.
- * Files are linted as text (their head contents), so the cache does not apply here.
+ * Files are linted as text (their head contents).
  */
 async function checkWithCommittedConfig(
   ctx: RuleContext,
@@ -207,7 +224,8 @@ async function checkWithCommittedConfig(
         'run the gate where the repo\'s dependencies are installed (CI), or keep the config to eslint, @eslint/js, typescript-eslint and globals',
       );
     }
-    const linter = await createCodeLinter({ repoDir: copy.dir, typed: opts.typed, cache: false });
+    const linter = await createCodeLinter({ repoDir: copy.dir, typed: opts.typed });
+    ctx.noteEslint?.(linter.eslint);
     let reports: LintFileReport[];
     try {
       reports = await linter.lint([...files].map(([path, { text }]) => ({ path, text })));

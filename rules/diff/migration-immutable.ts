@@ -14,10 +14,19 @@ export const diffMigrationImmutable: GateRule = {
   async check(ctx) {
     const dir = migrationsDir(ctx, ID);
     const sets = changeSets(ctx.subject);
-    const touches = sets.some((s) => s.files.some((f) => isUnder(f.path, dir) || isUnder(f.oldPath, dir)));
+    const rewound = (ctx.subject.rewound ?? []).filter((f) => isUnder(f.path, dir) || isUnder(f.oldPath, dir));
+    const touches = rewound.length > 0 || sets.some((s) => s.files.some((f) => isUnder(f.path, dir) || isUnder(f.oldPath, dir)));
     if (!touches) return [];
     const existing = new Set(await ctx.subject.listAtBase(dir));
     const findings: RuleFinding[] = [];
+    // A force push compared with the branch's previous tip: what it takes away was applied.
+    const branch = ctx.subject.label ?? 'the branch';
+    for (const f of rewound) {
+      const path = f.status === 'renamed' ? f.oldPath : f.path;
+      if (!isUnder(path, dir) || !existing.has(path)) continue;
+      const verb = f.status === 'deleted' || f.status === 'renamed' ? 'removed' : 'changed';
+      findings.push({ ruleId: ID, file: path, message: `applied migration ${path} is ${verb} by a force push that rewrites ${branch}`, hint: 'migrations are immutable: push history that keeps it unchanged, and write a new migration (a higher V<version>) instead' });
+    }
     for (const set of sets) {
       for (const f of set.files) {
         const where = { ...(set.commit ? { commit: set.commit } : {}) };

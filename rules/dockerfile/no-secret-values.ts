@@ -19,6 +19,7 @@ function check(prop: Property, keyword: string): PolicyFinding | undefined {
     ...lineOf(prop),
     message: `${keyword} ${name} has a literal value that looks like a secret (value not shown): it is stored in the image for anyone who pulls it`,
     hint: 'pass secrets at run time (env from a Kubernetes Secret) or with RUN --mount=type=secret; never as ENV/ARG defaults',
+    secret: value,
   };
 }
 

@@ -30,6 +30,8 @@ export interface PolicyFinding {
   line: number;
   column?: number;
   hint?: string;
+  /** A secret value the finding is about: masked by the engine wherever any rule would print it. */
+  secret?: string;
 }
 
 export interface DockerfilePolicy {
@@ -142,7 +144,7 @@ export function policyRule(policy: DockerfilePolicy): GateRule {
         const doc = await docPromise;
         if (!doc) continue;
         for (const f of policy.check(doc)) {
-          findings.push({ ruleId: policy.id, file: doc.path, line: f.line, ...(f.column ? { column: f.column } : {}), message: f.message, ...(f.hint ? { hint: f.hint } : {}) });
+          findings.push({ ruleId: policy.id, file: doc.path, line: f.line, ...(f.column ? { column: f.column } : {}), message: f.message, ...(f.hint ? { hint: f.hint } : {}), ...(f.secret ? { secret: f.secret } : {}) });
         }
       }
       return findings;

@@ -48,7 +48,7 @@ export async function startPrometheus(opts: { targets?: string[]; scrapeInterval
     configFile,
     toYaml({
       global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
-      scrape_configs: [{ job_name: opts.jobName ?? 'kube-sim', file_sd_configs: [{ files: [targetsFile], refresh_interval: '1s' }] }],
+      scrape_configs: [{ job_name: opts.jobName ?? 'testbed', file_sd_configs: [{ files: [targetsFile], refresh_interval: '1s' }] }],
     }),
   );
   const url = `http://127.0.0.1:${port}`;

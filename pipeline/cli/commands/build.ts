@@ -68,15 +68,20 @@ export const registerBuild: CommandModule = (program, ctx) => {
         ...(epoch !== undefined ? { sourceDateEpoch: Number(epoch) } : {}),
       };
       if (flags.dryRun) {
-        const { plan } = await prepareBuild(common);
+        const { plan, warnings } = await prepareBuild(common);
+        for (const w of warnings) ctx.output.err(`warning ${w}`);
         if (flags.json) ctx.output.json({ ...plan, buildArgs: plan.buildArgs.map((a) => ({ ...a, value: a.secret ? '***' : a.value })) });
         else for (const line of describePlan(plan)) ctx.output.out(line);
         return;
       }
-      const [{ dockerEngine }, { resolveCredentials }] = await Promise.all([import('../../docker/engine.js'), import('../../docker/credentials.js')]);
+      const [{ dockerEngine }, { resolveCredentials }, { durationMs }] = await Promise.all([
+        import('../../docker/engine.js'),
+        import('../../docker/credentials.js'),
+        import('../../config/common.js'),
+      ]);
       const result = await runBuild({
         ...common,
-        engine: dockerEngine(ctx.env),
+        engine: dockerEngine(ctx.env, { timeoutMs: durationMs(config.timeouts.docker) }),
         output: ctx.output,
         credentials: (registry) => resolveCredentials(registry, { env: ctx.env, ...(build.auth ? { explicit: build.auth } : {}) }),
       });

@@ -8,6 +8,7 @@ import type { ShardshipConfig } from '../../config/schema.js';
 import { GitRepo } from '../../git/repo.js';
 import type { GateMode } from '../../gate/subject.js';
 import { parseRefUpdates } from '../../gate/pre-receive.js';
+import { stopCommandsToken } from '../../core/untrusted.js';
 
 interface GateFlags {
   from?: string;
@@ -110,9 +111,15 @@ export const registerGate: CommandModule = (program, ctx) => {
         ...(flags.writeBaseline ? { writeBaseline: true } : {}),
       });
       if (flags.sarif) await writeFile(resolve(ctx.cwd, flags.sarif), JSON.stringify(sarifReport(result, shardshipVersion()), null, 2) + '\n');
+      // In an Actions log the runner reads every line for workflow commands: the report quotes
+      // file names and messages, so it is printed with commands stopped (GitHub's own mechanism).
+      const onRunner = flags.github === true || ctx.env.GITHUB_ACTIONS === 'true';
       if (flags.json) ctx.output.json(jsonReport(result));
       else {
+        const token = onRunner ? stopCommandsToken() : undefined;
+        if (token) ctx.output.out(`::stop-commands::${token}`);
         textReport(result, ctx.output);
+        if (token) ctx.output.out(`::${token}::`);
         if (!result.passed && mode.kind === 'pre-receive') {
           ctx.output.out('push rejected by shardship gate: fix the commits above (git commit --amend / git rebase -i) and push again');
         }

@@ -4,6 +4,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { CliContext, CommandModule } from '../context.js';
 import type { MigrateConfig } from '../../config/migrate.js';
+import type { TimeoutsConfig } from '../../config/timeouts.js';
 import { UsageError } from '../../core/errors.js';
 import type { Output } from '../../core/output.js';
 import type { MigrationRun } from '../../migrate/apply.js';
@@ -40,7 +41,7 @@ async function openSession(ctx: CliContext, flags: CommonFlags): Promise<Session
   const config = migrateSection(loaded.config);
   const environment = chooseEnvironment(config, flags.env);
   const topology = resolveTopology(config, environment, loaded.source);
-  const connections = await connectorFor(ctx, config, topology);
+  const connections = await connectorFor(ctx, config, topology, loaded.config.timeouts);
   return {
     config,
     topology,
@@ -50,14 +51,21 @@ async function openSession(ctx: CliContext, flags: CommonFlags): Promise<Session
   };
 }
 
-async function connectorFor(ctx: CliContext, config: MigrateConfig, topology: Topology): Promise<ShardConnector> {
+async function connectorFor(ctx: CliContext, config: MigrateConfig, topology: Topology, timeouts?: TimeoutsConfig): Promise<ShardConnector> {
   // mysql2 loads only when a command connects.
-  const { createShardConnector } = await import('../../mysql/pool.js');
+  const [{ createShardConnector }, { durationMs }, { DEFAULT_TIMEOUTS }] = await Promise.all([
+    import('../../mysql/pool.js'),
+    import('../../config/common.js'),
+    import('../../config/timeouts.js'),
+  ]);
+  timeouts ??= DEFAULT_TIMEOUTS;
   return createShardConnector({
     environment: topology.environment,
     nodes: Object.fromEntries(topology.nodes.map((n) => [n.name, { dsnEnv: n.dsnEnv, concurrency: n.concurrency }])),
     env: ctx.env,
     nodeConcurrency: config.nodeConcurrency,
+    connectTimeoutMs: durationMs(timeouts.mysqlConnect),
+    queryTimeoutMs: durationMs(timeouts.mysqlQuery),
   });
 }
 

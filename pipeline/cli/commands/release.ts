@@ -24,24 +24,27 @@ async function parseDuration(flag: string, value: string | undefined): Promise<n
 
 async function buildOptions(ctx: CliContext, flags: CommonFlags): Promise<ReleaseOptions> {
   // Loaded on use: `shardship --help` registers every command (client-node, zod schemas).
-  const [{ loadConfig }, { ReleaseConfig }, { connectCluster }, { prometheusSource }] = await Promise.all([
+  const [{ loadConfig }, { ReleaseConfig }, { connectCluster }, { prometheusSource }, { durationMs }] = await Promise.all([
     import('../../config/load.js'),
     import('../../config/release.js'),
     import('../../kube/client.js'),
     import('../../prometheus/client.js'),
+    import('../../config/common.js'),
   ]);
   const loaded = await loadConfig(ctx.cwd, flags.config);
   const config = loaded.config.release ?? ReleaseConfig.parse({});
+  const timeouts = loaded.config.timeouts;
   const kubeconfigPath = flags.kubeconfig ?? ctx.env.KUBECONFIG;
-  const cluster = connectCluster(kubeconfigPath ? { kubeconfigPath } : {});
+  const cluster = connectCluster({ ...(kubeconfigPath ? { kubeconfigPath } : {}), requestTimeoutMs: durationMs(timeouts.kubernetes) });
   const timeoutMs = await parseDuration('timeout', flags.timeout);
   const pollMs = await parseDuration('poll', flags.poll);
   const analysisIntervalMs = await parseDuration('analysis-interval', flags.analysisInterval);
   const sources = new Map<string, ReturnType<typeof prometheusSource>>();
   return {
     cluster,
-    metrics: (address: string) => sources.get(address) ?? sources.set(address, prometheusSource(address)).get(address)!,
+    metrics: (address: string) => sources.get(address) ?? sources.set(address, prometheusSource(address, { timeoutMs: durationMs(timeouts.prometheus) })).get(address)!,
     config,
+    httpTimeoutMs: durationMs(timeouts.http),
     app: flags.app,
     env: ctx.env,
     cwd: ctx.cwd,

@@ -52,7 +52,7 @@ export const registerRun: CommandModule = (program, ctx) => {
         }
         return;
       }
-      const [{ executePlan }, { gateStage }, { buildStage }, { migrateStage }, { releaseStage }, { createGitHubApi }, { outputRunner }] = await Promise.all([
+      const [{ executePlan }, { gateStage }, { buildStage }, { migrateStage }, { releaseStage }, { createGitHubApi }, { outputRunner }, { durationMs }] = await Promise.all([
         import('../../events/run.js'),
         import('../../events/wire-gate.js'),
         import('../../events/wire-build.js'),
@@ -60,11 +60,17 @@ export const registerRun: CommandModule = (program, ctx) => {
         import('../../events/wire-release.js'),
         import('../../github/octokit.js'),
         import('../../github/runner.js'),
+        import('../../config/common.js'),
       ]);
       const token = ctx.env[flags.tokenEnv];
       registerSecret(token);
       const github = token
-        ? createGitHubApi({ token, repository: flags.repository ?? plan.repository, baseUrl: flags.apiUrl ?? ctx.env.GITHUB_API_URL })
+        ? createGitHubApi({
+            token,
+            repository: flags.repository ?? plan.repository,
+            baseUrl: flags.apiUrl ?? ctx.env.GITHUB_API_URL,
+            timeoutMs: durationMs(config.timeouts.github),
+          })
         : undefined;
       const runner = outputRunner(ctx.output);
       const wire = { repoDir: ctx.cwd, config, env: ctx.env, input: () => '' };

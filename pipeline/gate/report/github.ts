@@ -1,5 +1,9 @@
 // GitHub workflow commands (`gate --github`): one annotation per finding, within GitHub's
 // per-step limit of 10 error and 10 warning annotations; the rest are summed up in a line.
+// Escaping follows the runner (actions/runner ActionCommand.cs): data escapes %, CR and LF,
+// properties also `:` and `,`, so no text can end the command or start another one. Messages
+// are first made printable: the log viewer renders ANSI sequences.
+import { printable } from '../../core/untrusted.js';
 import type { GateResult } from '../run.js';
 import type { Finding } from '../types.js';
 
@@ -19,9 +23,9 @@ export function annotation(f: Finding): string {
     ...(f.file ? [`file=${escapeProperty(f.file)}`] : []),
     ...(f.line ? [`line=${f.line}`] : []),
     ...(f.column ? [`col=${f.column}`] : []),
-    `title=${escapeProperty(f.ruleId)}`,
+    `title=${escapeProperty(printable(f.ruleId))}`,
   ];
-  const text = f.hint ? `${f.message}\nfix: ${f.hint}` : f.message;
+  const text = f.hint ? `${printable(f.message)}\nfix: ${printable(f.hint)}` : printable(f.message);
   return `::${cmd} ${props.join(',')}::${escapeData(text)}`;
 }
 

@@ -9,6 +9,8 @@ export interface GateJsonReport {
   summary: { errors: number; warnings: number; suppressed: number; commits: number; files: number };
   subjects: string[];
   baselineWritten?: string;
+  /** Which ESLint code/eslint ran (absent when it did not run): the repository's own, or shardship's with a notice why. */
+  eslint?: { version: string; from: 'repository' | 'shardship'; notice: string | null };
   findings: {
     ruleId: string;
     severity: FindingSeverity;
@@ -37,6 +39,7 @@ export function jsonReport(r: GateResult): GateJsonReport {
     },
     subjects: r.subjects,
     ...(r.baselineWritten ? { baselineWritten: r.baselineWritten } : {}),
+    ...(r.eslint ? { eslint: { version: r.eslint.version, from: r.eslint.from, notice: r.eslint.notice ?? null } } : {}),
     findings: r.findings.map((f) => ({
       ruleId: f.ruleId,
       severity: f.severity,

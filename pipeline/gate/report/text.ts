@@ -1,5 +1,8 @@
-// The report for people: findings grouped by commit, then file, as `file:line` lines.
+// The report for people: findings grouped by commit, then file, as `file:line` lines. Every
+// string from the repository (file names, messages, subjects) is shown through `printable`:
+// an escape sequence, line break or bidi override in a file name prints as `\e`, `\n`, `\u202e`.
 import type { Output } from '../../core/output.js';
+import { printable } from '../../core/untrusted.js';
 import type { GateResult } from '../run.js';
 import type { Finding } from '../types.js';
 
@@ -8,7 +11,7 @@ export function textReport(r: GateResult, out: Output): void {
   const groups = new Map<string, Map<string, Finding[]>>();
   for (const f of r.findings) {
     const what = f.commit ? `commit ${f.commit.slice(0, 12)}` : f.file ? 'changes' : 'messages';
-    const c = f.subject ? `${f.subject}: ${what}` : what;
+    const c = f.subject ? `${printable(f.subject)}: ${what}` : what;
     const byFile = groups.get(c) ?? new Map<string, Finding[]>();
     groups.set(c, byFile);
     const key = f.file ?? '';
@@ -17,19 +20,31 @@ export function textReport(r: GateResult, out: Output): void {
   for (const [commit, byFile] of groups) {
     out.out(p.bold(commit));
     for (const [file, findings] of byFile) {
-      if (file) out.out(`  ${p.cyan(file)}`);
+      // A file's findings that all name it and no line need no header: say the name once.
+      const header = file !== '' && findings.some((f) => f.line || !f.message.includes(file));
+      if (header) out.out(`  ${p.cyan(printable(file))}`);
+      const indent = header ? '    ' : '  ';
       for (const f of findings) {
         const sev = f.severity === 'error' ? p.red('error') : p.yellow('warn ');
-        const where = f.file ? `${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''}  ` : '';
-        out.out(`${file ? '    ' : '  '}${sev} ${where}${f.message}  ${p.dim(f.ruleId)}`);
-        if (f.hint) out.out(`${file ? '    ' : '  '}      ${p.dim(`fix: ${f.hint}`)}`);
+        const where = f.file && f.line ? `${printable(f.file)}:${f.line}${f.column ? `:${f.column}` : ''}  ` : '';
+        out.out(`${indent}${sev} ${where}${printable(f.message)}  ${p.dim(printable(f.ruleId))}`);
+        if (f.hint) out.out(`${indent}      ${p.dim(`fix: ${printable(f.hint)}`)}`);
       }
     }
   }
+  if (r.eslint?.notice) out.out(p.dim(`note: ${r.eslint.notice}`));
   const errors = r.findings.filter((f) => f.severity === 'error').length;
   const warnings = r.findings.length - errors;
-  const counts = `${r.commits} commit${r.commits === 1 ? '' : 's'}, ${r.files} file${r.files === 1 ? '' : 's'}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}${r.suppressed ? `, ${r.suppressed} suppressed by the baseline` : ''}`;
-  if (r.baselineWritten) out.out(p.green(`baseline written to ${r.baselineWritten} (${r.findings.length} finding${r.findings.length === 1 ? '' : 's'})`));
+  const counts = `${scope(r)}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}${r.suppressed ? `, ${r.suppressed} suppressed by the baseline` : ''}`;
+  if (r.baselineWritten) out.out(p.green(`baseline written to ${printable(r.baselineWritten)} (${r.findings.length} finding${r.findings.length === 1 ? '' : 's'})`));
   else if (r.passed) out.out(`${p.green('gate passed')}  ${counts}`);
   else out.out(`${p.red('gate failed')}  ${counts}`);
+}
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** What was checked: staged changes have files but no commits. */
+function scope(r: GateResult): string {
+  if (r.staged) return `${plural(r.files, 'staged file')}`;
+  return `${plural(r.commits, 'commit')}, ${plural(r.files, 'file')}`;
 }

@@ -94,6 +94,29 @@ describe('shardship build against a real engine and registry', () => {
     expect(run.stdout).not.toContain('local.env');
   });
 
+  it('a secret-named build arg: refused by default (exit 2, naming build secrets); when allowed, a warning, its short value masked in step output, and it is in the history as warned', async () => {
+    const dir = repo({
+      repository: `${registry.host}/secret-arg`,
+      yamlExtra: '  args: { PASSWORD: ab }\n',
+      files: { Dockerfile: [...BUSYBOX_BASE, 'ARG PASSWORD', 'RUN echo "pw=$PASSWORD"', 'CMD ["true"]', ''].join('\n') },
+    });
+    const refused = await shardship(dir, ['build']);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('build arg PASSWORD looks secret');
+    expect(refused.stderr).toContain('build secret');
+    expect(refused.stderr).not.toContain('=ab');
+
+    writeFileSync(join(dir, 'shardship.yaml'), `version: 1\nbuild:\n  repository: ${registry.host}/secret-arg\n  args: { PASSWORD: ab }\n  allowSecretArgs: true\n`);
+    const res = await shardship(dir, ['build', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/warning build arg PASSWORD looks secret.*image history.*build secret/);
+    expect(res.stderr).toContain('pw=***');
+    expect(res.stderr + res.stdout).not.toMatch(/\bab\b/);
+    // The warning is true: the classic builder recorded the value in the history.
+    const history = await engine.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', JSON.parse(res.stdout).imageId]);
+    expect(history.stdout).toContain('PASSWORD=ab');
+  });
+
   it('fails a failing RUN step with exit 1, naming the step and showing its last lines', async () => {
     const dir = repo({
       repository: `${registry.host}/fails`,

@@ -6,7 +6,6 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eslintRule } from '../../../rules/code/eslint.js';
-import { defaultCacheLocation } from '../../../pipeline/lint/eslint.js';
 import { materialiseConfig, moduleSpecifiers, packageOf } from '../../../pipeline/lint/committed-config.js';
 import { ConfigError } from '../../../pipeline/core/errors.js';
 import { tempDir } from '../../support/service.js';
@@ -159,8 +158,7 @@ describe('pre-receive hook with a config in the pushed commits (real bare repo, 
     serverConfig = join(tempDir('code-server-config'), 'shardship.yaml');
     hooked = hookedServer({ config: serverConfig });
   });
-  afterAll(async () => {
-    rmSync(await defaultCacheLocation(hooked.server.dir), { force: true });
+  afterAll(() => {
     rmSync(join(serverConfig, '..'), { recursive: true, force: true });
     hooked.remove();
   });

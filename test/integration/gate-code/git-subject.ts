@@ -8,7 +8,6 @@ import { dirname, join } from 'node:path';
 import type { AddedLine, ChangedFile, ChangeStatus, GateSubject } from '../../../pipeline/gate/types.js';
 import { ShardshipConfig } from '../../../pipeline/config/schema.js';
 import type { RuleContext, RuleFinding } from '../../../pipeline/gate/types.js';
-import { defaultCacheLocation } from '../../../pipeline/lint/eslint.js';
 import { eslintRule } from '../../../rules/code/eslint.js';
 import { preReceiveHookScript } from '../../../pipeline/gate/hooks.js';
 import { GIT_ENV, TempRepo as HookRepo } from '../../unit/gate/git-fixture.js';
@@ -121,14 +120,11 @@ export function ruleContext(subject: GateSubject, opts: { allLines?: boolean; op
   return { subject, config, gate: config.gate, options: opts.options ?? {}, allLines: opts.allLines ?? false };
 }
 
-/** A factory of temp repos for one test file; each is removed with its ESLint cache after its test. */
+/** A factory of temp repos for one test file; each is removed after its test. */
 export function useTempRepos(prefix?: string): () => TempRepo {
   const repos: TempRepo[] = [];
-  afterEach(async () => {
-    for (const r of repos.splice(0)) {
-      rmSync(await defaultCacheLocation(r.dir), { force: true });
-      r.remove();
-    }
+  afterEach(() => {
+    for (const r of repos.splice(0)) r.remove();
   });
   return () => {
     const r = tempRepo(prefix);

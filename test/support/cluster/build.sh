@@ -31,6 +31,8 @@ sibling_replaces() {
     /^replace[[:space:]]*\(/ { block=1; next }
     block && /^\)/ { block=0; next }
     { line=$0; sub(/^replace[[:space:]]+/, "", line) }
+    # etcd points modules it forbids at ./FORBIDDEN_DEPENDENCY: those are not siblings.
+    line ~ /FORBIDDEN_DEPENDENCY/ { next }
     (block || $1=="replace") && line ~ /=>[[:space:]]*\.\.?\// { split(line, p, " "); printf "replace %s => %s %s\n", p[1], p[1], v }
   ' "$gomod"
 }
@@ -39,6 +41,7 @@ sibling_replaces() {
 build_wrapper() {
   local name="$1" mod="$2" ver="$3" sib="$4" ldflags="$5" maingo="$6"; shift 6
   local dir="$WORK/$name-$ver" missing=()
+  if [ -n "$maingo" ]; then [ -x "$BIN/$name" ] || missing+=(.); fi
   for pkg in "$@"; do [ -x "$BIN/$(basename "$pkg")" ] || missing+=("$pkg"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   mkdir -p "$dir"

@@ -144,8 +144,11 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   }
 }
 
+/** The go command: on PATH, else where the machine keeps it. */
+export const GO = process.env.GO ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go');
+
 function moduleDir(mod: string, version: string): string {
-  const out = execFileSync('go', ['mod', 'download', '-json', `${mod}@${version}`], { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod' } });
+  const out = execFileSync(GO, ['mod', 'download', '-json', `${mod}@${version}`], { encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod' } });
   const dir = (JSON.parse(out) as { Dir?: string; Error?: string }).Dir;
   if (!dir) throw new Error(`the Go module proxy did not serve ${mod}@${version}: ${out}`);
   return dir;
@@ -159,7 +162,7 @@ export function crdFiles(): string[] {
   return [istio, ...gateway];
 }
 
-export async function startControlPlane(dir: string = defaultDir()): Promise<ControlPlane> {
+export async function startControlPlane(dir: string = defaultDir(), opts: { crds?: boolean } = {}): Promise<ControlPlane> {
   const t0 = Date.now();
   const binDir = await ensureBinaries();
   rmSync(dir, { recursive: true, force: true });
@@ -205,6 +208,8 @@ export async function startControlPlane(dir: string = defaultDir()): Promise<Con
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
+      // Loopback cannot be the kubernetes Service's endpoint: nothing in the test bed needs it.
+      '--endpoint-reconciler-type=none',
       `--secure-port=${apiPort}`,
       `--tls-cert-file=${pki.serverCert}`,
       `--tls-private-key-file=${pki.serverKey}`,
@@ -268,11 +273,13 @@ export async function startControlPlane(dir: string = defaultDir()): Promise<Con
       metadata: { name: `kwok-node-${i}`, annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' }, labels: { type: 'kwok', 'kubernetes.io/hostname': `kwok-node-${i}`, 'kubernetes.io/os': 'linux' } },
       spec: {},
     }));
-    await kubectl(['apply', '-f', '-'], nodes.map((n) => JSON.stringify(n)).join('\n'));
-    const crds = crdFiles();
-    await kubectl(['apply', '--server-side', ...crds.flatMap((f) => ['-f', f])]);
-    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
-    await kubectl(['wait', '--for=condition=Ready', '--timeout=60s', 'node', '--all']);
+    await mustKubectl(plane, ['apply', '-f', '-'], nodes.map((n) => JSON.stringify(n)).join('\n'));
+    const crds = opts.crds === false ? [] : crdFiles();
+    if (crds.length) {
+      await mustKubectl(plane, ['apply', '--server-side', ...crds.flatMap((f) => ['-f', f])]);
+      await mustKubectl(plane, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+    }
+    await mustKubectl(plane, ['wait', '--for=condition=Ready', '--timeout=60s', 'node', '--all']);
     await waitFor('the service-account controller', async () => (await kubectl(['get', 'serviceaccount', 'default', '-n', 'default'])).code === 0, 60_000, () => logTail(dir, 'kube-controller-manager'));
     log(`control plane ready in ${((Date.now() - t0) / 1000).toFixed(1)}s (${FAKE_NODES} KWOK nodes, ${crds.length} CRD files)`);
     return plane;
@@ -292,6 +299,12 @@ export async function kubectlRun(plane: Pick<ControlPlane, 'kubectlPath' | 'kube
     const err = e as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(e) };
   }
+}
+
+async function mustKubectl(plane: ControlPlane, args: string[], input?: string): Promise<string> {
+  const r = await kubectlRun(plane, args, input);
+  if (r.code !== 0) throw new Error(`testbed: kubectl ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
 }
 
 export async function stopControlPlane(plane: Pick<ControlPlane, 'pids' | 'binDir' | 'etcdDataDir' | 'dir'>): Promise<void> {

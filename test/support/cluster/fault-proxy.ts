@@ -34,6 +34,8 @@ export interface FaultProxy {
   apiError(rule: ApiErrorRule): void;
   clear(): void;
   requests(): ProxiedRequest[];
+  /** Call `listener` for every request answered from now on (after the answer's status is known). */
+  onRequest(listener: (r: ProxiedRequest) => void): () => void;
   /** Requests served, optionally of one verb (watch and discovery excluded). */
   requestCount(verb?: string): number;
   reset(): void;
@@ -64,6 +66,11 @@ export async function startFaultProxy(plane: ControlPlane, dir: string): Promise
   const upstream = new URL(plane.url);
   let rules: ApiErrorRule[] = [];
   let log: ProxiedRequest[] = [];
+  const listeners = new Set<(r: ProxiedRequest) => void>();
+  const record = (r: ProxiedRequest) => {
+    log.push(r);
+    for (const l of listeners) l(r);
+  };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? '/';
@@ -72,7 +79,7 @@ export async function startFaultProxy(plane: ControlPlane, dir: string): Promise
     if (rule) {
       rule.count -= 1;
       req.resume();
-      log.push({ verb, path, status: rule.status, at: Date.now() });
+      record({ verb, path, status: rule.status, at: Date.now() });
       const body = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `injected by the test bed's fault proxy (${rule.status})`, reason: rule.status === 503 ? 'ServiceUnavailable' : 'InternalError', code: rule.status };
       res.writeHead(rule.status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       return;
@@ -82,7 +89,7 @@ export async function startFaultProxy(plane: ControlPlane, dir: string): Promise
     const up = httpsRequest(
       { hostname: upstream.hostname, port: upstream.port, method: req.method, path, headers, ca, ...(withToken ? {} : { cert: adminCert, key: adminKey }) },
       (upRes) => {
-        log.push({ verb, path, status: upRes.statusCode ?? 0, at: Date.now() });
+        record({ verb, path, status: upRes.statusCode ?? 0, at: Date.now() });
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
       },
@@ -107,6 +114,10 @@ export async function startFaultProxy(plane: ControlPlane, dir: string): Promise
     apiError: (rule) => rules.push({ ...rule }),
     clear: () => (rules = []),
     requests: () => [...log],
+    onRequest: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     requestCount: (v) => log.filter((r) => r.verb !== 'watch' && !isDiscovery(r.path) && (!v || r.verb === v)).length,
     reset: () => (log = []),
     stop: () =>

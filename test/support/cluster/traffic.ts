@@ -10,7 +10,7 @@
 import { createServer, type Server } from 'node:http';
 import { connectCluster } from '../../../pipeline/kube/client.js';
 import { NO_BACKEND, trafficShares, type RoutingObjects } from '../../../pipeline/kube/shares.js';
-import { NotFoundError, type Cluster, type KubeObject } from '../../../pipeline/kube/types.js';
+import { NotFoundError, ResourceTypeMissingError, type Cluster, type KubeObject } from '../../../pipeline/kube/types.js';
 import { freePort } from '../service.js';
 
 /** Pod-template annotations the test bed acts on (traffic here, pod lifecycle in kwok-stages.yaml). */
@@ -74,7 +74,7 @@ async function listOrEmpty(c: Cluster, apiVersion: string, kind: string, ns: str
     return await c.list(apiVersion, kind, ns);
   } catch (e) {
     // No Istio or Gateway API CRDs: no routing object of that kind.
-    if (e instanceof NotFoundError) return [];
+    if (e instanceof NotFoundError || e instanceof ResourceTypeMissingError) return [];
     throw e;
   }
 }
@@ -100,7 +100,7 @@ export function outcomes(objs: RoutingObjects, namespace: string, host: string, 
       continue;
     }
     const d = objs.deployments.find((x) => x.metadata.name === deployment);
-    const ann = ((d?.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template?.metadata?.annotations ?? {}) as Record<string, string>;
+    const ann = ((d?.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined)?.template?.metadata?.annotations ?? {});
     const errorRate = Math.min(1, Math.max(0, Number(ann[ANNOTATION.errorRate] ?? 0) || 0));
     const latencyMs = Number(ann[ANNOTATION.latencyMs] ?? 20) || 20;
     if (errorRate < 1) out.push({ deployment, code: '200', share: share * (1 - errorRate), latencyMs });

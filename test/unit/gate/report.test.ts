@@ -24,8 +24,9 @@ const SHA = 'c'.repeat(40);
 
 describe('github annotations', () => {
   it('escapes data and properties as the workflow-command format requires', () => {
+    // A line break inside a message shows as `\n`: the one real break is before the hint.
     expect(annotation({ ruleId: 'diff/x', severity: 'error', message: '50% done\nnext', file: 'a,b:c.ts', line: 3, column: 2, hint: 'fix it' })).toBe(
-      '::error file=a%2Cb%3Ac.ts,line=3,col=2,title=diff/x::50%25 done%0Anext%0Afix: fix it',
+      '::error file=a%2Cb%3Ac.ts,line=3,col=2,title=diff/x::50%25 done\\nnext%0Afix: fix it',
     );
     expect(annotation({ ruleId: 'commit/message', severity: 'warn', message: 'm' })).toBe('::warning title=commit/message::m');
   });
@@ -70,14 +71,17 @@ describe('json and text', () => {
   const findings: Finding[] = [
     { ruleId: 'commit/message', severity: 'error', message: 'commit x "bad": type may not be empty', commit: SHA, hint: 'reword', fingerprint: 'f1' },
     { ruleId: 'diff/conflict-markers', severity: 'error', message: 'marker', commit: SHA, file: 'a.txt', line: 2, fingerprint: 'f2' },
-    { ruleId: 'diff/forbidden-paths', severity: 'warn', message: '.env', file: '.env', fingerprint: 'f3' },
+    { ruleId: 'diff/forbidden-paths', severity: 'warn', message: '.env must not be committed', file: '.env', fingerprint: 'f3' },
+    { ruleId: 'diff/binary-files', severity: 'error', message: 'binary file outside the allowed paths', file: 'b.bin', fingerprint: 'f4' },
   ];
   it('json carries schemaVersion 1 and null for absent fields', () => {
     const j = jsonReport(result(findings, { suppressed: 4 }));
     expect(j.schemaVersion).toBe(1);
-    expect(j.summary).toEqual({ errors: 2, warnings: 1, suppressed: 4, commits: 2, files: 3 });
-    expect(j.findings[2]).toEqual({ ruleId: 'diff/forbidden-paths', severity: 'warn', message: '.env', commit: null, subject: null, file: '.env', line: null, column: null, hint: null, fingerprint: 'f3' });
+    expect(j.summary).toEqual({ errors: 3, warnings: 1, suppressed: 4, commits: 2, files: 3 });
+    expect(j.findings[2]).toEqual({ ruleId: 'diff/forbidden-paths', severity: 'warn', message: '.env must not be committed', commit: null, subject: null, file: '.env', line: null, column: null, hint: null, fingerprint: 'f3' });
   });
+  // A file-level finding says the file's name once: no header when its message names it, no
+  // file:line when it has no line.
   it('text groups by commit then file, with file:line', () => {
     const out = memoryOutput();
     textReport(result(findings), out);
@@ -88,9 +92,16 @@ describe('json and text', () => {
       '  a.txt',
       '    error a.txt:2  marker  diff/conflict-markers',
       'changes',
-      '  .env',
-      '    warn  .env  .env  diff/forbidden-paths',
-      'gate failed  2 commits, 3 files: 2 errors, 1 warning',
+      '  warn  .env must not be committed  diff/forbidden-paths',
+      '  b.bin',
+      '    error binary file outside the allowed paths  diff/binary-files',
+      'gate failed  2 commits, 3 files: 3 errors, 1 warning',
     ]);
+  });
+
+  it('a staged run counts staged files, not "0 commits"', () => {
+    const out = memoryOutput();
+    textReport(result([], { staged: true, commits: 0, files: 2 }), out);
+    expect(out.stdout).toEqual(['gate passed  2 staged files: 0 errors, 0 warnings']);
   });
 });

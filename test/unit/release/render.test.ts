@@ -57,7 +57,7 @@ describe('rendered objects are valid against kubernetes-models / istio / gateway
     for (const router of [{ istio: {} }, { gatewayApi: {} }, { gatewayApi: { parentRefs: [{ name: 'gw', namespace: 'infra' }], hostnames: ['shop.example'] } }, { istio: { gateways: ['mesh'], hosts: ['web', 'web.example'] } }, { service: {} }]) {
       const { spec } = specFor({ router });
       const objects: KubeObject[] = [
-        renderDeployment(t, spec, 'stable', 'registry.local/web:1', 4, { 'sim.shardship.dev/error-rate': '0.3' }),
+        renderDeployment(t, spec, 'stable', 'registry.local/web:1', 4, { 'testbed.shardship.dev/error-rate': '0.3' }),
         renderDeployment(t, spec, 'green', 'registry.local/web@sha256:' + 'a'.repeat(64), 0, {}),
         renderService(t, spec, 'web'),
         renderService(t, spec, 'web-canary', 'canary'),
@@ -154,6 +154,22 @@ describe('routing objects round-trip', () => {
     expect(parseVirtualService(renderVirtualService(t, istio, s), 'primary')).toMatchObject({ weights: { stable: 80, canary: 20 }, cohortTrack: 'canary', cohorts: { length: 2 } });
     const gw = specFor({ router: { gatewayApi: {} } }).spec;
     expect(parseHttpRoute(renderHttpRoute(t, gw, s), 'web')).toMatchObject({ weights: { stable: 80, canary: 20 }, cohortTrack: 'canary', cohorts: { length: 2 } });
+  });
+
+  it('an HTTPRoute as the API server stores it (matches defaulted to PathPrefix /) reads back the same split', async () => {
+    const t = await loadTemplates();
+    const gw = specFor({ router: { gatewayApi: {} } }).spec;
+    for (const s of [split({ stable: 50, canary: 50 }), split({ stable: 100, canary: 0 }, cohorts.slice(0, 1), 'canary')]) {
+      const stored = structuredClone(renderHttpRoute(t, gw, s)) as KubeObject & { spec: { rules: { matches?: unknown[]; backendRefs: Record<string, unknown>[] }[] } };
+      // What a real API server adds: default matches, backendRef group and kind.
+      for (const r of stored.spec.rules) {
+        r.matches ??= [{ path: { type: 'PathPrefix', value: '/' } }];
+        for (const b of r.backendRefs) Object.assign(b, { group: '', kind: 'Service' });
+      }
+      const back = parseHttpRoute(stored, 'web')!;
+      expect(back.weights).toEqual(s.weights);
+      expect(back.cohorts).toHaveLength(s.cohorts.length);
+    }
   });
 
   it('patch mode rewrites only the named route of a user-owned VirtualService, in one JSON patch', () => {

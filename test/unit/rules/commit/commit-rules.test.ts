@@ -42,6 +42,49 @@ describe('commit/message', () => {
   });
 });
 
+describe('commit/message on messages built to be slow', () => {
+  // commitlint's parser is cubic in a line's length (8,000 characters took minutes): long lines
+  // and huge messages are refused before parsing, each with the limit and the setting to change.
+  it('refuses a 1 MB subject and a long body line before parsing, in well under a second', async () => {
+    const dir = tempDir('slow-commitlint');
+    try {
+      await check(commitMessage, subject([commit('w0', 'feat: warm the linter\n')], { repoDir: dir }));
+      const s = subject(
+        [commit('a1', `feat: ${'a'.repeat(1024 * 1024)}\n`), commit('b2', `fix: fine subject\n\n${'b'.repeat(8000)}\n`), commit('c3', 'feat: fine\n')],
+        { repoDir: dir, extra: 'x'.repeat(5000) },
+      );
+      const started = performance.now();
+      const findings = await check(commitMessage, s);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(findings.filter((f) => f.commit === 'a1').map((f) => f.message)).toEqual([
+        `commit a1 "feat: ${'a'.repeat(65)}…": line 1 is 1,048,582 characters long; the gate parses lines of at most 200 (gate.commit.maxLineLength)`,
+      ]);
+      expect(findings.find((f) => f.commit === 'b2')?.message).toContain('line 3 is 8,000 characters long');
+      expect(findings.find((f) => f.commit === 'b2')?.hint).toMatch(/wrap/);
+      expect(findings.filter((f) => f.commit === 'c3')).toEqual([]);
+      expect(findings.find((f) => f.commit === undefined)?.message).toContain('line 1 is 5,000 characters long');
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('refuses a message longer than gate.commit.maxMessageLength, and both limits are settings', async () => {
+    const dir = tempDir('slow-commitlint');
+    try {
+      const many = `feat: many lines\n\n${'short line\n'.repeat(3000)}`;
+      const findings = await check(commitMessage, subject([commit('a1', many)], { repoDir: dir }));
+      expect(findings.map((f) => f.message)).toEqual([`commit a1 "feat: many lines": the message is ${many.length.toLocaleString('en-US')} characters long; the gate parses messages of at most 20,000 (gate.commit.maxMessageLength)`]);
+      const raised = await check(commitMessage, subject([commit('a1', many), commit('b2', `feat: ${'x'.repeat(300)}\n`)], { repoDir: dir }), {
+        gate: { commit: { maxMessageLength: 40_000, maxLineLength: 400 } },
+      });
+      expect(raised.filter((f) => f.commit === 'a1')).toEqual([]);
+      expect(raised.filter((f) => f.commit === 'b2').map((f) => f.message)).toEqual([expect.stringContaining('header must not be longer than 100 characters')]);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
 describe('commit/merge-policy', () => {
   it('rejects merge commits only under merges: reject', async () => {
     const s = subject([commit('a', 'feat: a\n'), commit('m', "Merge branch 'x'\n", [], 2)]);
