@@ -1,11 +1,12 @@
-// The Cluster adapter: the only module that imports @kubernetes/client-node. It takes the
-// connection and credentials from a kubeconfig (KubeConfig does TLS, tokens, exec auth) and
+// The Cluster adapter: the only place that talks to the Kubernetes API. Credentials come from
+// a kubeconfig (kubeconfig.ts: the common shapes read directly, the rest through
+// @kubernetes/client-node's KubeConfig, which does exec auth and in-cluster config), and it
 // speaks the REST paths itself, so that merge/JSON patches, resourceVersion preconditions
 // and Status bodies are under our control. Vendor errors are translated here, once.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
-import { ServiceError, TimedOutError, UsageError } from '../core/errors.js';
+import { loadCredentials, type Credentials } from './kubeconfig.js';
+import { ServiceError, TimedOutError } from '../core/errors.js';
 import { ConflictError, ForbiddenError, NotFoundError, ResourceTypeMissingError, type Cluster, type ClusterStats, type KubeObject, type ObjectRef } from './types.js';
 
 interface Resource {
@@ -54,20 +55,7 @@ interface Status {
 }
 
 export function connectCluster(opts: KubeClusterOptions = {}): Cluster {
-  const kc = new KubeConfig();
-  try {
-    if (opts.kubeconfigPath) kc.loadFromFile(opts.kubeconfigPath);
-    else kc.loadFromDefault();
-  } catch (e) {
-    // A kubeconfig is configuration: a missing or unreadable one is the user's to fix (exit 2).
-    throw new UsageError(`kubernetes: cannot load kubeconfig ${opts.kubeconfigPath ?? '(default)'}: ${(e as Error).message}`, {
-      hint: 'set KUBECONFIG or pass --kubeconfig FILE',
-      cause: e,
-    });
-  }
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new UsageError('kubernetes: the kubeconfig has no current cluster', { hint: 'set current-context in the kubeconfig' });
-  return new KubeCluster(kc, server.replace(/\/+$/, ''), opts);
+  return new KubeCluster(opts);
 }
 
 class KubeCluster implements Cluster {
@@ -77,11 +65,10 @@ class KubeCluster implements Cluster {
   private readonly fieldManager: string;
   private readonly requestTimeoutMs: number;
 
-  constructor(
-    private readonly kc: KubeConfig,
-    private readonly server: string,
-    opts: KubeClusterOptions,
-  ) {
+  private credentials: Promise<Credentials> | undefined;
+  private server = '';
+
+  constructor(private readonly opts: KubeClusterOptions) {
     this.retries = opts.retries ?? 4;
     this.backoffMs = opts.backoffMs ?? 100;
     this.fieldManager = opts.fieldManager ?? 'shardship';
@@ -145,6 +132,10 @@ class KubeCluster implements Cluster {
     query = '',
   ): Promise<T> {
     const { path, resource } = this.path(apiVersion, kind, namespace, name);
+    // Read on first use: a command that never reaches the cluster never pays for it.
+    this.credentials ??= loadCredentials(this.opts.kubeconfigPath);
+    const credentials = await this.credentials;
+    this.server = credentials.server.replace(/\/+$/, '');
     const isWrite = method !== 'GET';
     // Strict field validation: a field the API server does not know fails the write instead of being dropped.
     const qs = [query, isWrite && method !== 'DELETE' ? `fieldManager=${this.fieldManager}&fieldValidation=Strict` : ''].filter(Boolean).join('&');
@@ -155,7 +146,7 @@ class KubeCluster implements Cluster {
       let status: number;
       let text: string;
       try {
-        ({ status, text } = await this.send(url, method, body, contentType));
+        ({ status, text } = await this.send(credentials, url, method, body, contentType));
       } catch (e) {
         this.stats.apiMs += performance.now() - started;
         if (e instanceof StalledError) {
@@ -204,13 +195,13 @@ class KubeCluster implements Cluster {
     }
   }
 
-  private async send(url: URL, method: string, body: unknown, contentType: string): Promise<{ status: number; text: string }> {
+  private async send(credentials: Credentials, url: URL, method: string, body: unknown, contentType: string): Promise<{ status: number; text: string }> {
     const opts: RequestOptions = { method, headers: { Accept: 'application/json' } };
-    await this.kc.applyToHTTPSOptions(opts);
+    await credentials.apply(opts);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) opts.headers = { ...opts.headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) };
     const isHttps = url.protocol === 'https:';
-    // KubeConfig prepares an https.Agent; a plain-http server (a local proxy, the simulator) must not get it.
+    // The credentials carry an https.Agent; a plain-http server (a local proxy) must not get it.
     if (!isHttps) delete opts.agent;
     return new Promise((resolve, reject) => {
       const req = (isHttps ? httpsRequest : httpRequest)(url, opts, (res: IncomingMessage) => {
