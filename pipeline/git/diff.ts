@@ -4,6 +4,7 @@
 // rule that must see every line, like the secrets scan, streams them with streamAddedLines).
 // Binary is decided by content (a NUL byte in the first 8,000 bytes, git's own test), not by
 // a `-diff` attribute: lockfiles are commonly marked -diff and are text to scan.
+import pLimit from 'p-limit';
 import type { AddedLine, ChangeStatus, ChangedFile } from '../gate/types.js';
 import { ZERO_SHA, type GitRepo } from './repo.js';
 
@@ -176,15 +177,17 @@ export async function diffFiles(repo: GitRepo, sides: DiffSides, limits: DiffLim
   if (!entries.length) return [];
   const files = await foldPatch(repo.lines([...base, '-p', '-U0', '--no-textconv']), entries, limits);
   // git says "Binary files differ" for a `-diff` attribute too: re-read those that are text.
-  await Promise.all(
-    files.map(async (f, i) => {
-      const e = entries[i]!;
-      if (!f.binary || f.submodule || f.status === 'deleted' || ZERO_SHA.test(e.newId) || !(await isTextBlob(repo, e.newId))) return;
-      const one: RawEntry = { ...e, letter: e.letter === 'T' ? 'T' : 'M' };
-      const [text] = await foldPatch(repo.lines([...base, '-p', '-U0', '--no-textconv', '--text', '--', literal(e.path)]), [one], limits);
-      files[i] = { ...text!, status: f.status, ...(f.oldPath !== undefined ? { oldPath: f.oldPath } : {}) };
-    }),
-  );
+  // A few git processes at a time: a commit may carry thousands of binary files.
+  const limit = pLimit(4);
+  const asText = async (i: number) => {
+    const f = files[i]!;
+    const e = entries[i]!;
+    if (!(await isTextBlob(repo, e.newId))) return;
+    const one: RawEntry = { ...e, letter: e.letter === 'T' ? 'T' : 'M' };
+    const [text] = await foldPatch(repo.lines([...base, '-p', '-U0', '--no-textconv', '--text', '--', literal(e.path)]), [one], limits);
+    files[i] = { ...text!, status: f.status, ...(f.oldPath !== undefined ? { oldPath: f.oldPath } : {}) };
+  };
+  await Promise.all(files.map((f, i) => (f.binary && !f.submodule && f.status !== 'deleted' && !ZERO_SHA.test(entries[i]!.newId) ? limit(() => asText(i)) : Promise.resolve())));
   const ids = entries.filter((e) => e.status !== 'deleted' && !e.submodule && !ZERO_SHA.test(e.newId)).map((e) => e.newId);
   const sizes = await repo.blobSizes([...new Set(ids)]);
   files.forEach((f, i) => {

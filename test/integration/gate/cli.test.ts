@@ -64,6 +64,8 @@ describe('shardship gate CLI', () => {
       passed: true,
       summary: { errors: 0, warnings: 0, suppressed: 0, commits: 1, files: 1 },
       subjects: [expect.stringMatching(/^[0-9a-f]{12}\.\.[0-9a-f]{12}$/)],
+      // code/eslint linted src/config.ts: no config of the repo's own, so shardship's ESLint, no notice.
+      eslint: { version: expect.stringMatching(/^9\./), from: 'shardship', notice: null },
       findings: [],
     });
     const failing = JSON.parse((await cli(r, ['gate', '--from', base, '--to', 'HEAD', '--json'])).out);
