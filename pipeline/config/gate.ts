@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { RuleSetting } from './common.js';
+import { GATE_GROUPS } from './groups.js';
+export { GATE_GROUPS, type GateGroup } from './groups.js';
 
 export const GateConfig = z
   .strictObject({
     /** Rule id -> severity or { severity, options }; rules not named keep their defaults. */
     rules: z.record(z.string(), RuleSetting).default({}),
+    groups: z.array(z.enum(GATE_GROUPS)).min(1).optional().describe('Run only the rules of these groups (e.g. [commit] for a messages-only job); `gate --only` overrides it.'),
     commit: z
       .strictObject({
         merges: z.enum(['allow', 'skip', 'reject']).default('skip').describe('Merge commits: lint them, skip them, or reject them.'),
