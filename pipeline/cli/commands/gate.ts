@@ -136,7 +136,9 @@ export const registerGate: CommandModule = (program, ctx) => {
       else {
         const token = onRunner ? stopCommandsToken() : undefined;
         if (token) ctx.output.out(`::stop-commands::${token}`);
-        textReport(result, ctx.output);
+        // A commit runs the pre-commit hook (which says "gate passed") and then commit-msg:
+        // a clean message adds nothing, so a commit prints one line, not two.
+        if (!(mode.kind === 'commit-msg' && result.passed && result.findings.length === 0)) textReport(result, ctx.output);
         if (token) ctx.output.out(`::${token}::`);
         if (!result.passed && mode.kind === 'pre-receive') {
           ctx.output.out('push rejected by shardship gate: fix the commits above (git commit --amend / git rebase -i) and push again');
