@@ -11,6 +11,8 @@ import { allRules } from '../../rules/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TARGET = 1.0;
+/** Issue 13: the messages-only job (`--only commit`) at most 0.6× commitlint. */
+const ONLY_TARGET = 0.6;
 
 export interface MessageBenchRow {
   name: string;
@@ -65,6 +67,8 @@ function makeRepo(n: number): string {
   writeFileSync(join(dir, 'commitlint.config.mjs'), "export default { extends: ['@commitlint/config-conventional'] };\n");
   const off = allRules.filter((r) => r.group !== 'commit').map((r) => `    ${JSON.stringify(r.id)}: off`);
   writeFileSync(join(dir, 'shardship.yaml'), ['version: 1', 'gate:', ...(off.length ? ['  rules:', ...off] : []), ''].join('\n'));
+  // The messages-only CI job as users write it: every rule at its default, `--only commit`.
+  writeFileSync(join(dir, '.git', 'shardship-defaults.yaml'), 'version: 1\n');
   return dir;
 }
 
@@ -117,31 +121,39 @@ function measure(opts: { commits?: number; runs?: number; keep?: boolean }): Mes
   try {
     const from = execFileSync('git', ['rev-list', '--max-parents=0', 'main'], { cwd: dir, encoding: 'utf8' }).trim();
     const shardship = [process.execPath, [join(ROOT, 'bin', 'shardship.js'), 'gate', '--from', from, '--to', 'main', '--json']] as const;
+    const onlyCommit = [process.execPath, [join(ROOT, 'bin', 'shardship.js'), 'gate', '--from', from, '--to', 'main', '-c', join(dir, '.git', 'shardship-defaults.yaml'), '--only', 'commit', '--json']] as const;
     const commitlint = [join(ROOT, 'node_modules', '.bin', 'commitlint'), ['--from', from, '--to', 'main']] as const;
-    const timings = { shardship: [] as Run[], commitlint: [] as Run[] };
+    const timings = { shardship: [] as Run[], onlyCommit: [] as Run[], commitlint: [] as Run[] };
     // One warm-up each (tsx's transform cache, the OS file cache), then the runs, interleaved.
     run(shardship[0], [...shardship[1]], dir);
+    run(onlyCommit[0], [...onlyCommit[1]], dir);
     run(commitlint[0], [...commitlint[1]], dir);
     for (let i = 0; i < runs; i++) {
       timings.shardship.push(run(shardship[0], [...shardship[1]], dir));
+      timings.onlyCommit.push(run(onlyCommit[0], [...onlyCommit[1]], dir));
       timings.commitlint.push(run(commitlint[0], [...commitlint[1]], dir));
     }
+    const o = timings.onlyCommit[0]!;
+    const oMs = median(timings.onlyCommit.map((t) => t.ms));
     const g = timings.shardship[0]!;
     const c = timings.commitlint[0]!;
     const gateSet = gateRejected(g.stdout);
     const lintSet = commitlintRejected(c.stdout);
-    const identical = g.exitCode === c.exitCode && gateSet.size === lintSet.size && [...gateSet].every((s) => lintSet.has(s));
+    const onlySet = gateRejected(o.stdout);
+    const same = (set: Set<string>, code: number) => code === c.exitCode && set.size === lintSet.size && [...set].every((s) => lintSet.has(s));
+    const identical = same(gateSet, g.exitCode) && same(onlySet, o.exitCode);
     const gMs = median(timings.shardship.map((t) => t.ms));
     const cMs = median(timings.commitlint.map((t) => t.ms));
     // Range excludes the root commit: n - 1 commits are checked by both.
     return {
       rows: [
         { name: `shardship gate --from --to (${n - 1} commits, message rules)`, seconds: gMs / 1000, ratio: gMs / cMs, exitCode: g.exitCode, rejected: gateSet.size },
+        { name: 'shardship gate --only commit (messages-only job, default config)', seconds: oMs / 1000, ratio: oMs / cMs, exitCode: o.exitCode, rejected: onlySet.size },
         { name: 'commitlint --from --to (same config)', seconds: cMs / 1000, ratio: 1, exitCode: c.exitCode, rejected: lintSet.size },
       ],
       commits: n - 1,
       verdictsIdentical: identical,
-      target: `≤ ${TARGET.toFixed(1)}× commitlint: ${gMs / cMs <= TARGET ? 'met' : 'NOT met'}; identical verdicts: ${identical ? 'yes' : 'NO'}`,
+      target: `≤ ${TARGET.toFixed(1)}× commitlint: ${gMs / cMs <= TARGET ? 'met' : 'NOT met'}; messages-only job ≤ ${ONLY_TARGET}× commitlint: ${oMs / cMs <= ONLY_TARGET ? 'met' : 'NOT met'}; identical verdicts: ${identical ? 'yes' : 'NO'}`,
     };
   } finally {
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });

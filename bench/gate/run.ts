@@ -1,9 +1,15 @@
 // `npm run bench:gate`: the gate against its peers, from one run, as markdown tables.
 //   1. code: `shardship gate` on a 20-file commit in a 2,000-file TypeScript repo vs
 //      `npx eslint <the 20 files>` vs `npx eslint .` (same eslint.config.js for all).
-//   2. messages: bench/gate/messages.ts (the commit-message rules vs commitlint), when present.
+//   2. real world: bench/gate/real-world.ts, a repo of feature folders linted with
+//      eslint-plugin-import's cross-file rules: the gate cold/warm/served vs eslint on the
+//      changed files cold/warm.
+//   3. messages: bench/gate/messages.ts (the commit-message rules and the `--only commit`
+//      messages-only job vs commitlint).
 // Each contender: one warm-up run, then the median of 3.
-// Options: --files N --changed N --runs N --keep --skip-messages
+// Options: --files N --changed N --runs N --keep --skip-messages --commits N
+//          --real-world-files N --real-world-changed N --skip-real-world --skip-code
+// A quick smoke run: --files 100 --changed 3 --real-world-files 60 --real-world-changed 2 --commits 50 --runs 1
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Timing } from './eslint.js';
@@ -29,7 +35,7 @@ function verdict(value: number, target: number): string {
   return value <= target ? 'met' : 'NOT met';
 }
 
-async function messagesSection(runs: number): Promise<string[]> {
+async function messagesSection(runs: number, commits: number): Promise<string[]> {
   const file = new URL('./messages.ts', import.meta.url);
   if (!existsSync(file)) return ['_bench/gate/messages.ts does not exist yet: the message-rules benchmark (1,000 commits vs `commitlint --from --to`) was not run._'];
   // A variable specifier: the module is another helper's and may not exist in every checkout.
@@ -37,7 +43,7 @@ async function messagesSection(runs: number): Promise<string[]> {
   const mod = (await import(spec)) as Record<string, unknown>;
   const fn = mod.benchMessages;
   if (typeof fn !== 'function') return ['_bench/gate/messages.ts exports no `benchMessages` function: skipped._'];
-  const result: unknown = await (fn as (o: { runs: number }) => unknown)({ runs });
+  const result: unknown = await (fn as (o: { runs: number; commits: number }) => unknown)({ runs, commits });
   return renderUnknown(result);
 }
 
@@ -76,6 +82,32 @@ async function engineOnly(): Promise<void> {
   process.exitCode = findings.some((f) => f.severity !== 'warn') ? 1 : 0;
 }
 
+const TARGET_COLD = 1.0;
+const TARGET_SERVED = 0.3;
+
+async function realWorldSection(files: number, changedFeatures: number, runs: number, keep: boolean): Promise<string[]> {
+  const { benchRealWorld } = await import('./real-world.js');
+  process.stderr.write(`real world: generating ~${files} files, a commit changing ${changedFeatures}; warm-up + ${runs} runs per contender...\n`);
+  const r = await benchRealWorld({ files, changedFeatures, runs, keep });
+  const vs = (t: Timing, base: Timing) => t.medianMs / base.medianMs;
+  const line = (t: Timing) => `| ${t.name} | ${fmtMs(t.medianMs)} | ${ratio(t.medianMs, r.eslintCold.medianMs)} | ${ratio(t.medianMs, r.eslintWarm.medianMs)} | ${t.medianCpuMs === undefined ? 'n/a' : fmtMs(t.medianCpuMs)} | ${t.exitCodes.join(',')} |`;
+  return [
+    `## gate: a real-world-shaped repo (${r.files} files, eslint-plugin-import cross-file rules), a ${r.changed}-file commit`,
+    '',
+    'Feature folders with barrels and namespace imports; import/namespace, import/named, import/no-unresolved, import/no-cycle on top of',
+    '@eslint/js + typescript-eslint recommended. shardship.yaml turns every rule but code/eslint off. Median of ' + runs + ' runs after one warm-up.',
+    '',
+    '| contender | wall (median) | vs eslint cold | vs eslint --cache | CPU user+sys | exit codes |',
+    '|---|---|---|---|---|---|',
+    ...[r.gateCold, r.gateWarm, r.gateServed, r.eslintCold, r.eslintWarm].map(line),
+    '',
+    `Targets: cold ≤ ${TARGET_COLD}× eslint on the changed files: ${vs(r.gateCold, r.eslintCold).toFixed(2)}× (${verdict(vs(r.gateCold, r.eslintCold), TARGET_COLD)});` +
+      ` warm with the lint server ≤ ${TARGET_SERVED}×: ${vs(r.gateServed, r.eslintCold).toFixed(2)}× (${verdict(vs(r.gateServed, r.eslintCold), TARGET_SERVED)}).`,
+    '',
+    ...[r.gateCold, r.gateWarm, r.gateServed, r.eslintCold, r.eslintWarm].map((t) => `- \`${t.command}\`: ${t.runsMs.map((ms) => fmtMs(ms)).join(', ')}`),
+  ];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -85,13 +117,24 @@ async function main(): Promise<void> {
       keep: { type: 'boolean', default: false },
       'engine-only': { type: 'boolean', default: false },
       'skip-messages': { type: 'boolean', default: false },
+      'skip-code': { type: 'boolean', default: false },
+      commits: { type: 'string', default: '1000' },
+      'real-world-files': { type: 'string', default: '600' },
+      'real-world-changed': { type: 'string', default: '10' },
+      'skip-real-world': { type: 'boolean', default: false },
     },
   });
   if (values['engine-only']) return engineOnly();
+  const runs = Number(values.runs);
+  const realWorld = values['skip-real-world'] ? ['_skipped (--skip-real-world)._'] : await realWorldSection(Number(values['real-world-files']), Number(values['real-world-changed']), runs, values.keep);
+  const messages = values['skip-messages'] ? ['_skipped (--skip-messages)._'] : await messagesSection(runs, Number(values.commits));
+  if (values['skip-code']) {
+    process.stdout.write([...realWorld, '', '## gate: commit-message rules', '', ...messages].join('\n') + '\n');
+    return;
+  }
   const { benchEslint } = await import('./eslint.js');
   const files = Number(values.files);
   const changed = Number(values.changed);
-  const runs = Number(values.runs);
   process.stderr.write(`code gate: generating ${files} modules, a commit changing ${changed}; warm-up + ${runs} runs per contender...\n`);
   const r = await benchEslint({ files, changed, runs, keep: values.keep });
 
@@ -121,7 +164,9 @@ async function main(): Promise<void> {
     '',
     '## gate: commit-message rules',
     '',
-    ...(values['skip-messages'] ? ['_skipped (--skip-messages)._'] : await messagesSection(runs)),
+    ...messages,
+    '',
+    ...realWorld,
     '',
     '<details><summary>commands and every run</summary>',
     '',

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { boundedInt, RuleSetting } from './common.js';
+import { GATE_GROUPS } from './groups.js';
+export { GATE_GROUPS, type GateGroup } from './groups.js';
 
 /** Package-manager lockfiles: text (even when .gitattributes says -diff), and routinely over 1 MB. */
 export const DEFAULT_LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'composer.lock', 'Cargo.lock', 'poetry.lock', 'Gemfile.lock', 'go.sum'];
@@ -9,6 +11,7 @@ export const GateConfig = z
   .strictObject({
     /** Rule id -> severity or { severity, options }; rules not named keep their defaults. */
     rules: z.record(z.string(), RuleSetting).default({}),
+    groups: z.array(z.enum(GATE_GROUPS)).min(1).optional().describe('Run only the rules of these groups (e.g. [commit] for a messages-only job); `gate --only` overrides it.'),
     commit: z
       .strictObject({
         merges: z.enum(['allow', 'skip', 'reject']).default('skip').describe('Merge commits: lint them, skip them, or reject them.'),

@@ -30,6 +30,8 @@ export interface RunGateOptions {
   /** Environment for git (a pre-receive hook's quarantine variables). */
   env?: NodeJS.ProcessEnv;
   limits?: DiffLimits;
+  /** Run only these rule groups (default: gate.groups, else all). */
+  groups?: GateRule['group'][];
 }
 
 export interface RuleSummary {
@@ -60,7 +62,7 @@ export interface GateResult {
 
 export async function runGate(opts: RunGateOptions): Promise<GateResult> {
   const { config } = opts;
-  const active = resolveRuleSettings(opts.rules ?? allRules, config.gate.rules);
+  const active = resolveRuleSettings(opts.rules ?? allRules, config.gate.rules, opts.groups ?? config.gate.groups);
   const repo = new GitRepo(opts.repoDir, opts.env);
   // Message rules need no diffs: skipping them keeps a 1,000-commit message check to one git call.
   const withFiles = active.some((a) => a.rule.group !== 'commit');

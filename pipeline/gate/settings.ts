@@ -11,7 +11,8 @@ export interface ActiveRule {
   options: Record<string, unknown>;
 }
 
-export function resolveRuleSettings(rules: readonly GateRule[], settings: Record<string, RuleSetting>): ActiveRule[] {
+/** `groups`, when given, keeps only the rules of those groups (gate.groups, `gate --only`). */
+export function resolveRuleSettings(rules: readonly GateRule[], settings: Record<string, RuleSetting>, groups?: readonly GateRule['group'][]): ActiveRule[] {
   const ids = rules.map((r) => r.id);
   const problems: ConfigProblem[] = [];
   for (const id of Object.keys(settings)) {
@@ -26,6 +27,7 @@ export function resolveRuleSettings(rules: readonly GateRule[], settings: Record
   if (problems.length) throw new ConfigError(problems);
   const active: ActiveRule[] = [];
   for (const rule of rules) {
+    if (groups && !groups.includes(rule.group)) continue;
     const setting = settings[rule.id];
     let severity: Severity = rule.defaultSeverity;
     let options: Record<string, unknown> = {};

@@ -1,6 +1,6 @@
 // The gate's data model: what rules read (a commit range and the changes it carries) and
 // what they return (findings). Rules are data-in, findings-out.
-import type { GateConfig } from '../config/gate.js';
+import type { GateConfig, GateGroup } from '../config/gate.js';
 import type { ShardshipConfig } from '../config/schema.js';
 
 export type FindingSeverity = 'error' | 'warn';
@@ -125,7 +125,7 @@ export type RuleFinding = Omit<Finding, 'severity'> & {
 
 export interface GateRule {
   id: string;
-  group: 'commit' | 'diff' | 'code' | 'sql' | 'dockerfile';
+  group: GateGroup;
   defaultSeverity: FindingSeverity | 'off';
   /** One line for the rule reference. */
   description: string;

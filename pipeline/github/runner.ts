@@ -3,6 +3,7 @@
 // `memoryRunner` records the same calls for tests and the CLI.
 import * as core from '@actions/core';
 import { registerSecret } from '../core/redact.js';
+import { stopCommandsToken } from '../core/untrusted.js';
 
 export type LogLevel = 'error' | 'warning' | 'notice';
 
@@ -47,10 +48,22 @@ export function actionsRunner(): Runner {
       else if (level === 'warning') core.warning(message, p);
       else core.notice(message, p);
     },
-    info: (m) => core.info(m),
+    info: (m) => logInert(m),
     warning: (m) => core.warning(m),
     fail: (m) => core.setFailed(m),
   };
+}
+
+/**
+ * A log message the runner does not read for workflow commands: reports quote PR titles and
+ * file names, and the runner runs `::cmd::` at a line's start and `##[cmd]` anywhere.
+ */
+function logInert(message: string): void {
+  if (!message.includes('::') && !message.includes('##[')) return core.info(message);
+  const token = stopCommandsToken();
+  core.info(`::stop-commands::${token}`);
+  core.info(message);
+  core.info(`::${token}::`);
 }
 
 export interface MemoryRunner extends Runner {

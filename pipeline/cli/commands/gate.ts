@@ -6,6 +6,7 @@ import type { CommandModule } from '../context.js';
 import { UsageError, ExitCode } from '../../core/errors.js';
 import type { ShardshipConfig } from '../../config/schema.js';
 import { GitRepo } from '../../git/repo.js';
+import { GATE_GROUPS, type GateGroup } from '../../config/groups.js';
 import type { GateMode } from '../../gate/subject.js';
 import { parseRefUpdates } from '../../gate/pre-receive.js';
 import { stopCommandsToken } from '../../core/untrusted.js';
@@ -27,6 +28,20 @@ interface GateFlags {
   json?: boolean;
   sarif?: string;
   github?: boolean;
+  only?: string;
+}
+
+/** `--only commit,diff`: rule groups by name; an unknown one is a usage error with a suggestion. */
+export async function groupsFromFlag(value: string): Promise<GateGroup[]> {
+  const { closest } = await import('../../config/yaml-source.js');
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if ((GATE_GROUPS as readonly string[]).includes(n)) continue;
+    const guess = closest(n, [...GATE_GROUPS]);
+    throw new UsageError(`--only: unknown rule group "${n}"`, { hint: `${guess ? `did you mean "${guess}"? ` : ''}groups: ${GATE_GROUPS.join(', ')}` });
+  }
+  if (!names.length) throw new UsageError('--only needs rule groups', { hint: `e.g. --only commit; groups: ${GATE_GROUPS.join(', ')}` });
+  return names as GateGroup[];
 }
 
 /** Exactly one input mode, from the flags. */
@@ -89,9 +104,11 @@ export const registerGate: CommandModule = (program, ctx) => {
     .option('--json', 'print the result as JSON (schemaVersion 1)')
     .option('--sarif <file>', 'also write SARIF 2.1.0 to FILE')
     .option('--github', 'also print GitHub workflow annotations')
+    .option('--only <groups>', `run only these rule groups, comma-separated (${GATE_GROUPS.join(', ')}); overrides gate.groups`)
     .action(async (flags: GateFlags) => {
       const repo = new GitRepo(resolve(ctx.cwd, flags.repo), ctx.env);
       const mode = await modeFromFlags(flags, ctx.env, () => readAll(ctx.stdin));
+      const groups = flags.only !== undefined ? await groupsFromFlag(flags.only) : undefined;
       const config = await gateConfig(repo, ctx.cwd, flags.config);
       // Loaded on use: the rule registry pulls in commitlint, secretlint and ESLint.
       const [{ runGate }, { jsonReport }, { textReport }, { sarifReport }, { githubReport }] = await Promise.all([
@@ -109,6 +126,7 @@ export const registerGate: CommandModule = (program, ctx) => {
         ...(flags.allLines ? { allLines: true } : {}),
         ...(flags.baseline ? { baselineFile: resolve(ctx.cwd, flags.baseline) } : {}),
         ...(flags.writeBaseline ? { writeBaseline: true } : {}),
+        ...(groups ? { groups } : {}),
       });
       if (flags.sarif) await writeFile(resolve(ctx.cwd, flags.sarif), JSON.stringify(sarifReport(result, shardshipVersion()), null, 2) + '\n');
       // In an Actions log the runner reads every line for workflow commands: the report quotes
@@ -118,7 +136,9 @@ export const registerGate: CommandModule = (program, ctx) => {
       else {
         const token = onRunner ? stopCommandsToken() : undefined;
         if (token) ctx.output.out(`::stop-commands::${token}`);
-        textReport(result, ctx.output);
+        // A commit runs the pre-commit hook (which says "gate passed") and then commit-msg:
+        // a clean message adds nothing, so a commit prints one line, not two.
+        if (!(mode.kind === 'commit-msg' && result.passed && result.findings.length === 0)) textReport(result, ctx.output);
         if (token) ctx.output.out(`::${token}::`);
         if (!result.passed && mode.kind === 'pre-receive') {
           ctx.output.out('push rejected by shardship gate: fix the commits above (git commit --amend / git rebase -i) and push again');

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliContext, CommandModule } from '../context.js';
-import { UsageError } from '../../core/errors.js';
+import { ExitCode, UsageError } from '../../core/errors.js';
 import { versioned } from '../../core/output.js';
 import { parseDurationFlag } from '../flags.js';
 import type { LintServerStatus } from '../../lint/server-protocol.js';
@@ -54,6 +54,7 @@ export const registerLintServer: CommandModule = (program, ctx) => {
       const status = await lintServerStatus(dir, ctx.env);
       if (flags.json) ctx.output.json(versioned(status ? { running: true, status } : { running: false }));
       else ctx.output.out(status ? describe(status) : `no lint server runs for ${dir}`);
+      if (!status) ctx.exitCode = ExitCode.CheckFailed;
     });
   cmd
     .command('stop')

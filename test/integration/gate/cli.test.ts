@@ -147,6 +147,28 @@ describe('shardship gate CLI', () => {
     expect(missing.err).toContain('--from v9.9.9 does not name a commit');
   });
 
+  it('--only and gate.groups run the named rule groups; an unknown group is a usage error', async () => {
+    const only = JSON.parse((await cli(r, ['gate', '--from', base, '--to', 'HEAD', '--only', 'commit', '--json'])).out);
+    expect(new Set(only.findings.map((f: { ruleId: string }) => f.ruleId))).toEqual(new Set(['commit/message']));
+    const two = JSON.parse((await cli(r, ['gate', '--from', base, '--to', 'HEAD', '--only', 'commit,diff', '--json'])).out);
+    expect(two.findings.some((f: { ruleId: string }) => f.ruleId === 'diff/secrets')).toBe(true);
+    const cfg = join(r.dir, '.git', 'groups.yaml');
+    writeFileSync(cfg, 'version: 1\ngate:\n  groups: [diff]\n');
+    const fromConfig = JSON.parse((await cli(r, ['gate', '--from', base, '--to', 'HEAD', '-c', cfg, '--json'])).out);
+    expect(fromConfig.findings.length).toBeGreaterThan(0);
+    expect(fromConfig.findings.every((f: { ruleId: string }) => f.ruleId.startsWith('diff/'))).toBe(true);
+    const flagWins = JSON.parse((await cli(r, ['gate', '--from', base, '--to', 'HEAD', '-c', cfg, '--only', 'commit', '--json'])).out);
+    expect(flagWins.findings.every((f: { ruleId: string }) => f.ruleId === 'commit/message')).toBe(true);
+    const bad = await cli(r, ['gate', '--from', base, '--to', 'HEAD', '--only', 'comit']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('unknown rule group "comit"');
+    expect(bad.err).toContain('did you mean "commit"?');
+    writeFileSync(cfg, 'version: 1\ngate:\n  groups: [sqll]\n');
+    const badConfig = await cli(r, ['gate', '--from', base, '--to', 'HEAD', '-c', cfg]);
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.err).toContain('gate.groups');
+  });
+
   it('--pre-receive reads ref updates from stdin and names the rejected ref', async () => {
     // As on a server: the pushed commits exist but no ref points at them yet.
     const head = r.head();

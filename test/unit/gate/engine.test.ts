@@ -34,6 +34,22 @@ describe('rule settings', () => {
   });
 });
 
+describe('rule groups', () => {
+  const mixed: GateRule[] = [
+    { ...rule('commit/m', 'error'), group: 'commit' },
+    rule('diff/a', 'error'),
+    { ...rule('dockerfile/d', 'warn'), group: 'dockerfile' },
+  ];
+  it('runs only the named groups, keeping each rule\'s configured severity', () => {
+    expect(resolveRuleSettings(mixed, {}, ['commit']).map((a) => a.rule.id)).toEqual(['commit/m']);
+    expect(resolveRuleSettings(mixed, { 'diff/a': 'warn' }, ['diff', 'dockerfile']).map((a) => [a.rule.id, a.severity])).toEqual([
+      ['diff/a', 'warn'],
+      ['dockerfile/d', 'warn'],
+    ]);
+    expect(resolveRuleSettings(mixed, {}).map((a) => a.rule.id)).toEqual(['commit/m', 'diff/a', 'dockerfile/d']);
+  });
+});
+
 describe('fingerprints', () => {
   const f = (line: number, file = 'a.ts', ruleId = 'diff/x'): Finding => ({ ruleId, severity: 'error', message: 'm', file, line });
   it('ignore line numbers and whitespace, count repeated occurrences, differ by rule and file', () => {
