@@ -25,7 +25,8 @@ const PATTERNS: SecretPattern[] = [
     id: 'generic-api-key',
     regex: /(?:secret|passw(?:or)?d|pwd|token|api[_-]?key|access[_-]?key|credentials?)[\w.-]{0,20}["']?\s{0,5}[:=]{1,2}\s{0,5}["'`]?([A-Za-z0-9+/_.=-]{10,150})["'`]?(?=[\s;,)]|$)/gim,
     entropy: 3.5,
-    allow: /^(?:[A-Za-z_]+(?:\.[A-Za-z_]+)+|[a-z]+(?:[_-][a-z]+)*)$/,
+    // Dotted paths (process.env.X), lower-case words, and env var names (passwordEnv: DB_PASSWORD).
+    allow: /^(?:[A-Za-z_]+(?:\.[A-Za-z_]+)+|[a-z]+(?:[_-][a-z]+)*|[A-Z]+(?:_[A-Z0-9]+)+)$/,
   },
 ];
 

@@ -86,6 +86,8 @@ export function ownCorpus(): CorpusFile[] {
       { text: 'password: ${{ secrets.DB_PASSWORD }}' },
       { text: 'const placeholder = "password";' },
       { text: 'DB_PASSWORD=changeme' },
+      { text: '  auth: { usernameEnv: REGISTRY_USER, passwordEnv: REGISTRY_PASSWORD }' },
+      { text: '  password: REGISTRY_PASSWORD' },
       { text: 'const dsn = `mysql://${user}:${password}@${host}/loan_0`;' },
       { text: 'integrity: sha512-' + chars(32, 86, B64) + '==' },
     ]),
