@@ -5,6 +5,8 @@
 import { maskPreview } from '../../pipeline/core/redact.js';
 import { changeSets } from '../../pipeline/gate/changes.js';
 import { scanText, secretlintConfig, type SecretHit } from '../../pipeline/gate/secretlint.js';
+import { scanPatterns } from '../../pipeline/gate/secret-patterns.js';
+import { isIgnored, readGitleaksIgnore } from '../../pipeline/gate/gitleaks-ignore.js';
 import type { AddedLine, ChangedFile, GateRule, GateSubject, RuleFinding } from '../../pipeline/gate/types.js';
 
 /** Lines per secretlint call, and the characters that end a chunk early (bounded memory per call). */
@@ -43,7 +45,12 @@ async function scanLines(config: Config, path: string, lines: AsyncIterable<Adde
   let chars = 0;
   const flush = async () => {
     // Scanned line i is chunk piece i.
-    for (const hit of await scanText(config, path, chunk.map((p) => p.text).join('\n'))) {
+    const text = chunk.map((p) => p.text).join('\n');
+    const fromSecretlint = await scanText(config, path, text);
+    // shardship's own patterns (what gitleaks finds and secretlint does not); one finding per
+    // line, secretlint's winning where both see the same line.
+    const seen = new Set(fromSecretlint.map((h) => h.line));
+    for (const hit of [...fromSecretlint, ...scanPatterns(text).filter((h) => !seen.has(h.line) && seen.add(h.line))]) {
       const piece = chunk[hit.line - 1];
       if (!piece) continue;
       const found = { ...hit, line: piece.line, column: piece.offset + hit.column, offset: piece.offset };
@@ -79,11 +86,13 @@ export const diffSecrets: GateRule = {
   id: 'diff/secrets',
   group: 'diff',
   defaultSeverity: 'error',
-  description: "Added lines carry no secrets (secretlint preset-recommend, or the repository's .secretlintrc); findings show a masked preview only.",
+  description:
+    "Added lines carry no secrets (secretlint preset-recommend, or the repository's .secretlintrc, plus shardship's own patterns for what gitleaks finds and secretlint does not); .gitleaksignore fingerprints are allowed; findings show a masked preview only.",
   async check({ subject }) {
     const sets = changeSets(subject);
     if (!sets.some((s) => s.files.some((f) => f.addedLines.length))) return [];
     const config = await secretlintConfig(subject.repoDir);
+    const ignored = await readGitleaksIgnore(subject.repoDir);
     const findings: RuleFinding[] = [];
     for (const set of sets) {
       for (const file of set.files) {
@@ -101,6 +110,7 @@ export const diffSecrets: GateRule = {
           continue;
         }
         for (const hit of await scanLines(config, file.path, lines)) {
+          if (isIgnored(ignored, { commit: set.commit, file: file.path, line: hit.line })) continue;
           findings.push({
             ruleId: 'diff/secrets',
             ...(set.commit ? { commit: set.commit } : {}),
