@@ -26,6 +26,7 @@ export function parseSlashCommand(body: string): SlashParse {
   const [action, app] = words as [string, string | undefined];
   if (!(SLASH_ACTIONS as readonly string[]).includes(action)) {
     // The reason is posted back as a comment: control and bidi characters of the input are not (found by test/fuzz).
+    // eslint-disable-next-line no-control-regex -- control characters are what is matched
     const shown = action.slice(0, 40).replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
     return { kind: 'invalid', reason: `unknown action "${shown}"; use ${SLASH_USAGE}` };
   }

@@ -63,6 +63,7 @@ describe('slash commands under fuzzing', () => {
           expect(SLASH_ACTIONS).toContain(r.command.action);
           if (r.command.app) expect(r.command.app).toMatch(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
         }
+        // eslint-disable-next-line no-control-regex -- control characters are what is asserted absent
         if (r.kind === 'invalid') expect(r.reason).not.toMatch(/[\u0000-\u001f\u202e]/);
       }),
       runs(500),
