@@ -12,7 +12,8 @@ describe('reporters with the inputs the fuzzer found', () => {
   it('an ESC in a file name or message never reaches an annotation', () => {
     const line = annotation({ ruleId: 'diff/secret', severity: 'error', message: 'x\u001b[2J', file: '$Z\t!\u001b]8;;http://x\u0007$', line: 1 });
     expect(line).not.toContain('\u001b');
-    expect(line).toContain('\\u001b');
+    // Shown, not dropped (as \u001b here, or \e once issue 13's printable() runs first).
+    expect(line).toMatch(/\\(u001b|e)\[2J/);
   });
 
   it('text: a subject or file name starting with :: (after spaces) does not start a line with ::, and ESC is escaped', () => {
