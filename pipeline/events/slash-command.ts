@@ -25,7 +25,10 @@ export function parseSlashCommand(body: string): SlashParse {
   if (words.length > 2) return { kind: 'invalid', reason: `too many words; use ${SLASH_USAGE}` };
   const [action, app] = words as [string, string | undefined];
   if (!(SLASH_ACTIONS as readonly string[]).includes(action)) {
-    return { kind: 'invalid', reason: `unknown action "${action.slice(0, 40)}"; use ${SLASH_USAGE}` };
+    // The reason is posted back as a comment: control and bidi characters of the input are not (found by test/fuzz).
+    // eslint-disable-next-line no-control-regex -- control characters are what is matched
+    const shown = action.slice(0, 40).replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?');
+    return { kind: 'invalid', reason: `unknown action "${shown}"; use ${SLASH_USAGE}` };
   }
   if (app !== undefined && !APP.test(app)) {
     return { kind: 'invalid', reason: `app must be a lowercase name like loan-service (letters, digits, '-'); use ${SLASH_USAGE}` };

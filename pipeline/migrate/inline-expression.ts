@@ -14,7 +14,8 @@ export function expandInlineExpression(expression: string): string[] {
   for (const alternative of splitTopLevel(expression)) {
     const trimmed = alternative.trim();
     if (!trimmed) continue;
-    out.push(...cartesian(parseSegments(trimmed)));
+    for (const name of cartesian(parseSegments(trimmed))) out.push(name);
+    if (out.length > MAX_EXPANDED_NAMES) throw new InlineExpressionError(`expression expands to more than ${MAX_EXPANDED_NAMES} names`);
   }
   return out;
 }
@@ -63,10 +64,11 @@ function evaluatePlaceholder(body: string, whole: string): string[] {
     // `${00..15}` keeps its padding: a bound written with a leading zero sets the width.
     const padded = (lo.length > 1 && lo.startsWith('0')) || (hi.length > 1 && hi.startsWith('0'));
     const width = padded ? Math.max(lo.length, hi.length) : 0;
+    // Counted before any name is made: `${0..7001515151515}` must not run until memory is gone (found by test/fuzz).
+    if (!(Math.abs(to - from) < 100_000)) throw new InlineExpressionError(`range \${${body}} is too large (at most 100000 values)`);
     const values: string[] = [];
     const step = from <= to ? 1 : -1;
     for (let n = from; step > 0 ? n <= to : n >= to; n += step) values.push(width ? String(n).padStart(width, '0') : String(n));
-    if (values.length > 100_000) throw new InlineExpressionError(`range \${${body}} is too large`);
     return values;
   }
   const list = /^\[(.*)\]$/s.exec(body);
@@ -86,7 +88,17 @@ function evaluatePlaceholder(body: string, whole: string): string[] {
   );
 }
 
+/** More names than any real topology has; several ranges in one name multiply (found by test/fuzz). */
+export const MAX_EXPANDED_NAMES = 1_000_000;
+
 function cartesian(segments: Segment[]): string[] {
+  // Every partial product is built, so each must stay bounded (an empty list at the end makes the total 0).
+  let count = 1;
+  for (const s of segments) {
+    if (!('values' in s)) continue;
+    count *= s.values.length;
+    if (count > MAX_EXPANDED_NAMES) throw new InlineExpressionError(`expression expands to more than ${MAX_EXPANDED_NAMES} names`);
+  }
   let acc = [''];
   for (const s of segments) {
     if ('literal' in s) acc = acc.map((a) => a + s.literal);

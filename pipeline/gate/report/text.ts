@@ -6,12 +6,16 @@ import { printable } from '../../core/untrusted.js';
 import type { GateResult } from '../run.js';
 import type { Finding } from '../types.js';
 
+// A line that starts with untrusted text never starts with `::` (a workflow command on a
+// runner, even outside --github). Found by test/fuzz/reporters.
+const lineStart = (s: string): string => (s.trimStart().startsWith('::') ? `\\${s}` : s);
+
 export function textReport(r: GateResult, out: Output): void {
   const p = out.paint;
   const groups = new Map<string, Map<string, Finding[]>>();
   for (const f of r.findings) {
     const what = f.commit ? `commit ${f.commit.slice(0, 12)}` : f.file ? 'changes' : 'messages';
-    const c = f.subject ? `${printable(f.subject)}: ${what}` : what;
+    const c = f.subject ? lineStart(`${printable(f.subject)}: ${what}`) : what;
     const byFile = groups.get(c) ?? new Map<string, Finding[]>();
     groups.set(c, byFile);
     const key = f.file ?? '';
@@ -22,7 +26,7 @@ export function textReport(r: GateResult, out: Output): void {
     for (const [file, findings] of byFile) {
       // A file's findings that all name it and no line need no header: say the name once.
       const header = file !== '' && findings.some((f) => f.line || !f.message.includes(file));
-      if (header) out.out(`  ${p.cyan(printable(file))}`);
+      if (header) out.out(`  ${p.cyan(lineStart(printable(file)))}`);
       const indent = header ? '    ' : '  ';
       for (const f of findings) {
         const sev = f.severity === 'error' ? p.red('error') : p.yellow('warn ');

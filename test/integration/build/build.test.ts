@@ -6,6 +6,7 @@ import { memoryOutput } from '../../../pipeline/core/output.js';
 import { startDockerd, type TestDockerEngine } from '../../support/docker.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 import { freePort, removeDir, tempDir } from '../../support/service.js';
+import { startSilentServer } from '../../support/silent-server.js';
 import { BUSYBOX_BASE, git, makeRepo } from './fixtures.js';
 
 let engine: TestDockerEngine;
@@ -228,5 +229,25 @@ describe('shardship build against a real engine and registry', () => {
     expect(res.code).toBe(4);
     expect(res.stderr).toMatch(/printed nothing for 2s during step 4\/\d+ \(RUN sleep 30\)/);
     expect(Date.now() - t0).toBeLessThan(25_000);
+  });
+
+  it('a registry that accepts and never answers: the push stops after stallTimeout naming the push (exit 4 or 1), never a hang', async () => {
+    const silent = await startSilentServer();
+    try {
+      const dir = repo({
+        repository: `127.0.0.1:${silent.port}/stalled`,
+        yamlExtra: '  stallTimeout: 3s\n  cacheFrom: false\n',
+        files: { Dockerfile: [...BUSYBOX_BASE, 'CMD ["true"]', ''].join('\n') },
+      });
+      const t0 = Date.now();
+      const res = await shardship(dir, ['build']);
+      expect([1, 4], res.stderr).toContain(res.code);
+      expect(res.stderr).toMatch(new RegExp(`while pushing|127\\.0\\.0\\.1:${silent.port}`));
+      expect(res.stderr).not.toContain('internal error');
+      expect(Date.now() - t0).toBeLessThan(60_000);
+      expect(silent.accepted).toBeGreaterThan(0);
+    } finally {
+      await silent.stop();
+    }
   });
 });

@@ -43,3 +43,10 @@ describe('mayRunCommands', () => {
     expect(mayRunCommands('none', 'none')).toBe(false);
   });
 });
+
+describe('slash command replies never echo control or bidi characters (found by test/fuzz)', () => {
+  it('an unknown action with a bidi override is shown with ? in its place', () => {
+    const r = parseSlashCommand('/shardship \u202e<<`%!');
+    expect(r).toEqual({ kind: 'invalid', reason: expect.stringContaining('unknown action "?<<`%!"') });
+  });
+});
