@@ -6,17 +6,41 @@
 
 export class InlineExpressionError extends Error {}
 
-type Segment = { literal: string } | { values: string[] };
+/**
+ * The most names one expression may denote. Checked from the ranges' sizes before any name is
+ * built, so `d_${0..99999}.t_${0..99999}` is refused at once instead of exhausting the heap.
+ */
+export const MAX_EXPANSION = 100_000;
+
+/** A placeholder's values, not built yet: a range, or a list. */
+type Values = { from: number; to: number; width: number } | { list: string[] };
+type Segment = { literal: string } | { values: Values };
+
+const sizeOf = (v: Values): number => ('list' in v ? v.list.length : Math.abs(v.to - v.from) + 1);
+
+function build(v: Values): string[] {
+  if ('list' in v) return v.list;
+  const out: string[] = [];
+  const step = v.from <= v.to ? 1 : -1;
+  for (let n = v.from; step > 0 ? n <= v.to : n >= v.to; n += step) out.push(v.width ? String(n).padStart(v.width, '0') : String(n));
+  return out;
+}
 
 /** Expand an expression into every name it denotes, in ShardingSphere order. */
 export function expandInlineExpression(expression: string): string[] {
-  const out: string[] = [];
-  for (const alternative of splitTopLevel(expression)) {
-    const trimmed = alternative.trim();
-    if (!trimmed) continue;
-    out.push(...cartesian(parseSegments(trimmed)));
+  const alternatives = splitTopLevel(expression)
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .map((a) => parseSegments(a));
+  // Arithmetic first: the product of the placeholder sizes, summed over alternatives.
+  let total = 0;
+  for (const segments of alternatives) total += segments.reduce((n, s) => ('values' in s ? n * sizeOf(s.values) : n), 1);
+  if (total > MAX_EXPANSION) {
+    throw new InlineExpressionError(
+      `"${expression}" expands to ${total.toLocaleString('en-US')} names, over the limit of ${MAX_EXPANSION.toLocaleString('en-US')}: split the table, or check the ranges`,
+    );
   }
-  return out;
+  return alternatives.flatMap((segments) => cartesian(segments));
 }
 
 /** Split at commas that are outside `${...}`. */
@@ -54,32 +78,28 @@ function parseSegments(text: string): Segment[] {
   return segments;
 }
 
-function evaluatePlaceholder(body: string, whole: string): string[] {
+function evaluatePlaceholder(body: string, whole: string): Values {
   const range = /^(-?\d+)\s*\.\.\s*(-?\d+)$/.exec(body);
   if (range) {
     const [lo, hi] = [range[1]!, range[2]!];
     const from = Number(lo);
     const to = Number(hi);
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) throw new InlineExpressionError(`range \${${body}} in "${whole}" is too large`);
     // `${00..15}` keeps its padding: a bound written with a leading zero sets the width.
     const padded = (lo.length > 1 && lo.startsWith('0')) || (hi.length > 1 && hi.startsWith('0'));
-    const width = padded ? Math.max(lo.length, hi.length) : 0;
-    const values: string[] = [];
-    const step = from <= to ? 1 : -1;
-    for (let n = from; step > 0 ? n <= to : n >= to; n += step) values.push(width ? String(n).padStart(width, '0') : String(n));
-    if (values.length > 100_000) throw new InlineExpressionError(`range \${${body}} is too large`);
-    return values;
+    return { from, to, width: padded ? Math.max(lo.length, hi.length) : 0 };
   }
   const list = /^\[(.*)\]$/s.exec(body);
   if (list) {
     const inner = list[1]!.trim();
-    if (!inner) return [];
-    return inner.split(',').map((raw) => {
+    if (!inner) return { list: [] };
+    return { list: inner.split(',').map((raw) => {
       const item = raw.trim();
       const quoted = /^'([^']*)'$/.exec(item) ?? /^"([^"]*)"$/.exec(item);
       if (quoted) return quoted[1]!;
       if (/^[A-Za-z0-9_]+$/.test(item)) return item;
       throw new InlineExpressionError(`list item "${item}" in "${whole}" is not a number or a quoted name`);
-    });
+    }) };
   }
   throw new InlineExpressionError(
     `unsupported placeholder \${${body}} in "${whole}": use a range \${0..3}, a padded range \${00..15} or a list \${[0,2]} / \${['a','b']}`,
@@ -90,7 +110,10 @@ function cartesian(segments: Segment[]): string[] {
   let acc = [''];
   for (const s of segments) {
     if ('literal' in s) acc = acc.map((a) => a + s.literal);
-    else acc = acc.flatMap((a) => s.values.map((v) => a + v));
+    else {
+      const values = build(s.values);
+      acc = acc.flatMap((a) => values.map((v) => a + v));
+    }
   }
   return acc;
 }

@@ -29,7 +29,25 @@ export function parseMySql(sql: string): SqlAst {
   }
   const list = Array.isArray(ast) ? ast : [ast];
   if (list.length !== 1 || !list[0] || typeof list[0] !== 'object') throw new SqlParseError('expected exactly one statement', undefined);
-  return list[0] as SqlAst;
+  return unescapeIdentifiers(list[0]) as SqlAst;
+}
+
+const IDENTIFIER_KEYS = new Set(['db', 'table', 'column', 'as', 'constraint', 'index', 'key']);
+
+/** The parser keeps `` `a``b` `` as "a``b": names are "a`b", as the server (and our tokenizer) read them. */
+function unescapeIdentifiers(node: unknown): unknown {
+  if (Array.isArray(node)) {
+    node.forEach((n, i) => (node[i] = unescapeIdentifiers(n)));
+    return node;
+  }
+  if (!node || typeof node !== 'object') return node;
+  const o = node as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'string') {
+      if (IDENTIFIER_KEYS.has(k) && v.includes('``')) o[k] = v.replace(/``/g, '`');
+    } else o[k] = unescapeIdentifiers(v);
+  }
+  return o;
 }
 
 function shorten(message: string): string {
