@@ -64,7 +64,7 @@ function parseUnsupported(sql: string): SqlAst | undefined {
   } catch {
     return undefined;
   }
-  const word = (i: number, ...w: string[]) => tokens[i]?.type === 'word' && w.includes(tokens[i]!.text.toUpperCase());
+  const word = (i: number, ...w: string[]) => tokens[i]?.type === 'word' && w.includes(tokens[i].text.toUpperCase());
   const ident = (i: number) => tokens[i]?.type === 'word' || tokens[i]?.type === 'quoted';
   if (tokens.length === 8 && word(0, 'ALTER') && word(1, 'TABLE') && ident(2) && word(3, 'RENAME') && word(4, 'INDEX', 'KEY') && ident(5) && word(6, 'TO') && ident(7)) {
     return {
