@@ -6,18 +6,42 @@
 
 export class InlineExpressionError extends Error {}
 
-type Segment = { literal: string } | { values: string[] };
+/**
+ * The most names one expression may denote. Checked from the ranges' sizes before any name is
+ * built, so `d_${0..99999}.t_${0..99999}` is refused at once instead of exhausting the heap.
+ */
+export const MAX_EXPANSION = 100_000;
+
+/** A placeholder's values, not built yet: a range, or a list. */
+type Values = { from: number; to: number; width: number } | { list: string[] };
+type Segment = { literal: string } | { values: Values };
+
+const sizeOf = (v: Values): number => ('list' in v ? v.list.length : Math.abs(v.to - v.from) + 1);
+
+function build(v: Values): string[] {
+  if ('list' in v) return v.list;
+  const out: string[] = [];
+  const step = v.from <= v.to ? 1 : -1;
+  for (let n = v.from; step > 0 ? n <= v.to : n >= v.to; n += step) out.push(v.width ? String(n).padStart(v.width, '0') : String(n));
+  return out;
+}
 
 /** Expand an expression into every name it denotes, in ShardingSphere order. */
 export function expandInlineExpression(expression: string): string[] {
-  const out: string[] = [];
-  for (const alternative of splitTopLevel(expression)) {
-    const trimmed = alternative.trim();
-    if (!trimmed) continue;
-    for (const name of cartesian(parseSegments(trimmed))) out.push(name);
-    if (out.length > MAX_EXPANDED_NAMES) throw new InlineExpressionError(`expression expands to more than ${MAX_EXPANDED_NAMES} names`);
+  const alternatives = splitTopLevel(expression)
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .map((a) => parseSegments(a));
+  // Arithmetic first: the product of the placeholder sizes, summed over alternatives.
+  let total = 0;
+  for (const segments of alternatives) total += segments.reduce((n, s) => ('values' in s ? n * sizeOf(s.values) : n), 1);
+  if (total > MAX_EXPANSION) {
+    throw new InlineExpressionError(
+      `"${expression}" expands to ${total.toLocaleString('en-US')} names, over the limit of ${MAX_EXPANSION.toLocaleString('en-US')}: split the table, or check the ranges`,
+    );
   }
-  return out;
+  // A placeholder with no values makes its alternative empty: build nothing before it (found by test/fuzz).
+  return alternatives.filter((segments) => segments.every((s) => !('values' in s) || sizeOf(s.values) > 0)).flatMap((segments) => cartesian(segments));
 }
 
 /** Split at commas that are outside `${...}`. */
@@ -55,54 +79,42 @@ function parseSegments(text: string): Segment[] {
   return segments;
 }
 
-function evaluatePlaceholder(body: string, whole: string): string[] {
+function evaluatePlaceholder(body: string, whole: string): Values {
   const range = /^(-?\d+)\s*\.\.\s*(-?\d+)$/.exec(body);
   if (range) {
     const [lo, hi] = [range[1]!, range[2]!];
     const from = Number(lo);
     const to = Number(hi);
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) throw new InlineExpressionError(`range \${${body}} in "${whole}" is too large`);
     // `${00..15}` keeps its padding: a bound written with a leading zero sets the width.
     const padded = (lo.length > 1 && lo.startsWith('0')) || (hi.length > 1 && hi.startsWith('0'));
-    const width = padded ? Math.max(lo.length, hi.length) : 0;
-    // Counted before any name is made: `${0..7001515151515}` must not run until memory is gone (found by test/fuzz).
-    if (!(Math.abs(to - from) < 100_000)) throw new InlineExpressionError(`range \${${body}} is too large (at most 100000 values)`);
-    const values: string[] = [];
-    const step = from <= to ? 1 : -1;
-    for (let n = from; step > 0 ? n <= to : n >= to; n += step) values.push(width ? String(n).padStart(width, '0') : String(n));
-    return values;
+    return { from, to, width: padded ? Math.max(lo.length, hi.length) : 0 };
   }
   const list = /^\[(.*)\]$/s.exec(body);
   if (list) {
     const inner = list[1]!.trim();
-    if (!inner) return [];
-    return inner.split(',').map((raw) => {
+    if (!inner) return { list: [] };
+    return { list: inner.split(',').map((raw) => {
       const item = raw.trim();
       const quoted = /^'([^']*)'$/.exec(item) ?? /^"([^"]*)"$/.exec(item);
       if (quoted) return quoted[1]!;
       if (/^[A-Za-z0-9_]+$/.test(item)) return item;
       throw new InlineExpressionError(`list item "${item}" in "${whole}" is not a number or a quoted name`);
-    });
+    }) };
   }
   throw new InlineExpressionError(
     `unsupported placeholder \${${body}} in "${whole}": use a range \${0..3}, a padded range \${00..15} or a list \${[0,2]} / \${['a','b']}`,
   );
 }
 
-/** More names than any real topology has; several ranges in one name multiply (found by test/fuzz). */
-export const MAX_EXPANDED_NAMES = 1_000_000;
-
 function cartesian(segments: Segment[]): string[] {
-  // Every partial product is built, so each must stay bounded (an empty list at the end makes the total 0).
-  let count = 1;
-  for (const s of segments) {
-    if (!('values' in s)) continue;
-    count *= s.values.length;
-    if (count > MAX_EXPANDED_NAMES) throw new InlineExpressionError(`expression expands to more than ${MAX_EXPANDED_NAMES} names`);
-  }
   let acc = [''];
   for (const s of segments) {
     if ('literal' in s) acc = acc.map((a) => a + s.literal);
-    else acc = acc.flatMap((a) => s.values.map((v) => a + v));
+    else {
+      const values = build(s.values);
+      acc = acc.flatMap((a) => values.map((v) => a + v));
+    }
   }
   return acc;
 }

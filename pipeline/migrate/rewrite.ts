@@ -72,6 +72,9 @@ export function analyzeStatement(file: string, st: MigrationStatement): Analyzed
     ]);
   }
   const tables = [...new Set(refs.map((r) => r.table))];
+  if (tables.length === 0 && ast.keyword === 'trigger') {
+    throw new ConfigError([problem(file, st.line, `statement ${st.number}: triggers are not managed by shardship migrations`, 'create and drop triggers by hand on the tables that are not sharded')]);
+  }
   if (tables.length === 0) throw new ConfigError([problem(file, st.line, `statement ${st.number} names no table`)]);
   const keyword = typeof ast.keyword === 'string' ? ast.keyword.toLowerCase() : undefined;
   const allTargets = type === 'rename' || type === 'truncate' || (type === 'drop' && keyword === 'table') || refs.some((r) => r.renameTo);
@@ -130,6 +133,29 @@ export function routeStatement(st: AnalyzedStatement, topology: Topology): Map<s
   const fail = (message: string, hint?: string): never => {
     throw new ConfigError([problem(st.file, st.line, `statement ${st.number}: ${message}`, hint)]);
   };
+  // Triggers and views are database-scoped objects the proxy does not route: one per physical
+  // table would need per-table names and bodies naming physical tables. Refused with the reason.
+  if (st.keyword === 'trigger' || st.keyword === 'view') {
+    const sharded = Object.values(topology.tables).filter((t) => t.kind === 'sharded');
+    const named = findTableTokens(st.sql, new Set(sharded.map((t) => t.name)));
+    const hit = [...named.tableAt][0];
+    if (hit) {
+      fail(
+        `a ${st.keyword} on sharded table ${hit.value} is refused: it would be one ${st.keyword} per physical table, named per table, with a body naming physical tables`,
+        st.keyword === 'trigger' ? 'do this in the application, or on a broadcast or single table' : 'query the logical table through the proxy instead, or define the view on broadcast or single tables',
+      );
+    }
+    if (st.type === 'drop' || st.keyword === 'trigger') fail(`${st.keyword}s are not managed by shardship migrations`, 'create and drop triggers by hand on the tables that are not sharded');
+  }
+  if (st.type === 'create' && st.keyword === 'table' && st.ast.query_expr) {
+    const target = topology.tables[st.tables[0]!];
+    if (target?.kind === 'sharded') {
+      fail(
+        `CREATE TABLE ... AS SELECT on sharded table ${target.name} is refused: each copy would take the rows of whatever its statement selects, not the rows that belong to it`,
+        `create the table with its columns (or CREATE TABLE ${target.name} LIKE ...), then fill it with routed INSERT ... VALUES`,
+      );
+    }
+  }
   let physicalNames: Map<string, string> | undefined;
   const resolved: LogicalTable[] = st.tables.map((name) => {
     const table = topology.tables[name];
@@ -142,9 +168,12 @@ export function routeStatement(st: AnalyzedStatement, topology: Topology): Map<s
         `migrations are written against logical tables; shardship runs the statement on every physical copy of ${logical}`,
       );
     }
+    const otherCase = Object.keys(topology.tables).find((t) => t.toLowerCase() === name.toLowerCase());
     return fail(
       `table "${name}" is not in the topology of environment "${topology.environment}"`,
-      `declare it under migrate.environments.${topology.environment}.tables (kind sharded, broadcast or single) before a migration uses it`,
+      otherCase !== undefined
+        ? `table names are case-sensitive: did you mean ${otherCase}?`
+        : `declare it under migrate.environments.${topology.environment}.tables (kind sharded, broadcast or single) before a migration uses it`,
     );
   });
   const anchor = resolved[0]!;

@@ -145,8 +145,16 @@ export function importShardingSphere(file: string, text: string, opts: { environ
 
   const tables: EnvironmentTopology['tables'] = {};
   const databaseOf = (ds: string): string | undefined => dsDatabase.get(ds);
+  const topologyExtras: Pick<EnvironmentTopology, 'defaultDatabaseStrategy' | 'defaultTableStrategy' | 'bindingTables'> = {};
+  const allDataSources = [...dsDatabase.keys()];
   for (const r of rules.filter((x) => x.tag === 'SHARDING')) {
-    const defaults = { table: shardingColumn(r.value.defaultTableStrategy), database: shardingColumn(r.value.defaultDatabaseStrategy) };
+    const algorithms = (r.value.shardingAlgorithms ?? {}) as Record<string, Json>;
+    const read = (owner: string, kind: 'databaseStrategy' | 'tableStrategy', node: unknown, dataSources: string[]) =>
+      readStrategy(owner, kind, node, algorithms, kind === 'databaseStrategy' ? (expr) => translateDatabaseAlgorithm(expr, dataSources, databaseOf) : (expr) => expr, notes);
+    const defaultDb = read('default', 'databaseStrategy', r.value.defaultDatabaseStrategy, allDataSources);
+    const defaultTable = read('default', 'tableStrategy', r.value.defaultTableStrategy, allDataSources);
+    if (defaultDb) topologyExtras.defaultDatabaseStrategy = defaultDb;
+    if (defaultTable) topologyExtras.defaultTableStrategy = defaultTable;
     const tableMap = (r.value.tables ?? {}) as Record<string, Json>;
     const tablesNode = isMap(r.node) ? r.node.get('tables', true) : undefined;
     for (const [name, t] of Object.entries(tableMap)) {
@@ -156,19 +164,34 @@ export function importShardingSphere(file: string, text: string, opts: { environ
         notes.push(`table ${name}: no actualDataNodes, skipped (declare it by hand)`);
         continue;
       }
-      const key = shardingColumn(t.tableStrategy) ?? shardingColumn(t.databaseStrategy) ?? defaults.table ?? defaults.database;
-      if (!key) {
-        notes.push(`table ${name}: no sharding column found; shardKey set to "id", check it`);
-      }
-      const dbStrategy = shardingColumn(t.databaseStrategy) ?? defaults.database;
-      if (key && dbStrategy && dbStrategy !== key) notes.push(`table ${name}: databases shard by ${dbStrategy}, tables by ${key}; shardKey is ${key}`);
+      let dataSources: string[] = [];
       try {
-        tables[name] = { kind: 'sharded', actualDataNodes: translateDataNodes(expr, databaseOf), shardKey: key ?? 'id' };
+        dataSources = [...new Set(expandInlineExpression(expr).map((n) => n.split('.')[0]!))];
+      } catch {
+        // reported below by translateDataNodes
+      }
+      const databaseStrategy = read(`table ${name}`, 'databaseStrategy', t.databaseStrategy, dataSources);
+      const tableStrategy = read(`table ${name}`, 'tableStrategy', t.tableStrategy, dataSources);
+      const routed = databaseStrategy ?? tableStrategy ?? defaultDb ?? defaultTable;
+      // A strategy that could not be imported still names a column code must constrain.
+      const lost = (!tableStrategy && shardingColumn(t.tableStrategy)) || (!databaseStrategy && shardingColumn(t.databaseStrategy)) || undefined;
+      const key = lost ?? (routed ? undefined : (shardingColumn(r.value.defaultTableStrategy) ?? shardingColumn(r.value.defaultDatabaseStrategy)));
+      if (!routed && !key) notes.push(`table ${name}: no sharding column found; shardKey set to "id", check it`);
+      try {
+        tables[name] = {
+          kind: 'sharded',
+          actualDataNodes: translateDataNodes(expr, databaseOf),
+          ...(routed && !key ? {} : { shardKey: key ?? 'id' }),
+          ...(databaseStrategy ? { databaseStrategy } : {}),
+          ...(tableStrategy ? { tableStrategy } : {}),
+        };
       } catch (e) {
         if (!(e instanceof InlineExpressionError)) throw e;
         problems.push({ path: `rules.SHARDING.tables.${name}.actualDataNodes`, message: e.message, ...where });
       }
     }
+    const groups = bindingGroups(r.value.bindingTables);
+    if (groups.length) topologyExtras.bindingTables = [...(topologyExtras.bindingTables ?? []), ...groups];
     if (r.value.autoTables && typeof r.value.autoTables === 'object') {
       for (const name of Object.keys(r.value.autoTables)) notes.push(`auto table ${name} skipped: its physical tables are chosen by ShardingSphere at runtime`);
     }
@@ -197,11 +220,78 @@ export function importShardingSphere(file: string, text: string, opts: { environ
   const topology: EnvironmentTopology = {
     nodes: Object.fromEntries(nodes.map((n) => [n.name, { dsnEnv: n.dsnEnv }])),
     databases: Object.fromEntries([...databaseAddress].map(([db, address]) => [db, nodeOfAddress.get(address)!])),
+    ...topologyExtras,
     tables,
   };
   // The result must be a valid topology (no table claimed twice, every database on a node).
   resolveTopology(MigrateConfig.parse({ environments: { [environment]: topology } }), environment);
   return { environment, topology, notes, nodes };
+}
+
+type Strategy = { shardingColumn: string; algorithmExpression: string };
+
+/**
+ * A ShardingSphere strategy (`standard: { shardingColumn, shardingAlgorithmName }` with an INLINE
+ * algorithm, or 4.x `inline: { shardingColumn, algorithmExpression }`) as shardship's; anything
+ * else (none, complex, hint, class-based algorithms) is a note.
+ */
+function readStrategy(owner: string, kind: string, node: unknown, algorithms: Record<string, Json>, translate: (expr: string) => string | undefined, notes: string[]): Strategy | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  for (const [style, body] of Object.entries(node as Record<string, unknown>)) {
+    if (style === 'none' || !body || typeof body !== 'object') continue;
+    const o = body as Json;
+    const column = typeof o.shardingColumn === 'string' ? o.shardingColumn : undefined;
+    if (!column) {
+      notes.push(`${owner}: ${kind} ${style} (several columns) not imported: declare it by hand`);
+      continue;
+    }
+    let expression: string | undefined;
+    if (typeof o.algorithmExpression === 'string') expression = o.algorithmExpression;
+    else if (typeof o.shardingAlgorithmName === 'string') {
+      const algorithm = algorithms[o.shardingAlgorithmName];
+      const type = typeof algorithm?.type === 'string' ? algorithm.type : 'unknown';
+      const props = (algorithm?.props ?? {}) as Json;
+      if (type.toUpperCase() !== 'INLINE' || typeof props['algorithm-expression'] !== 'string') {
+        notes.push(`${owner}: ${kind} algorithm ${o.shardingAlgorithmName} is ${type}, not INLINE: not imported (DML on it is refused until a strategy is declared)`);
+        continue;
+      }
+      expression = props['algorithm-expression'];
+    }
+    if (!expression) continue;
+    const translated = translate(expression);
+    if (translated === undefined) {
+      notes.push(`${owner}: ${kind} "${expression}" names data sources that are not renamed uniformly to databases: declare it by hand`);
+      continue;
+    }
+    return { shardingColumn: column, algorithmExpression: translated };
+  }
+  return undefined;
+}
+
+/** `ds_${user_id % 2}` over data sources renamed to databases (ds_0 -> demo_ds_0): `demo_ds_${user_id % 2}`. */
+function translateDatabaseAlgorithm(expression: string, dataSources: string[], databaseOf: (ds: string) => string | undefined): string | undefined {
+  const literal = /^[^$]*/.exec(expression)![0];
+  if (dataSources.every((d) => databaseOf(d) === d)) return expression;
+  let prefix: string | undefined;
+  for (const d of dataSources) {
+    const db = databaseOf(d);
+    if (!db || !d.startsWith(literal)) return undefined;
+    const suffix = d.slice(literal.length);
+    if (!db.endsWith(suffix)) return undefined;
+    const p = db.slice(0, db.length - suffix.length);
+    if (prefix !== undefined && p !== prefix) return undefined;
+    prefix = p;
+  }
+  return prefix === undefined ? undefined : prefix + expression.slice(literal.length);
+}
+
+/** bindingTables: `- t_order,t_order_item` (one group per item) or nested lists. */
+function bindingGroups(value: unknown): string[][] {
+  if (!Array.isArray(value)) return [];
+  const groups = value.map((g) => (Array.isArray(g) ? g.map(String) : String(g).split(',')).map((n) => n.trim()).filter(Boolean));
+  // `[t_order, t_order_item]` read as one-table groups means nothing: it is one group.
+  if (groups.length > 1 && groups.every((g) => g.length === 1)) return [groups.flat()];
+  return groups.filter((g) => g.length > 1);
 }
 
 function shardingColumn(strategy: unknown): string | undefined {

@@ -198,7 +198,8 @@ export function resolveTopology(config: MigrateConfig, environment: string, sour
         strategies[key] = { shardingColumn: strategy.shardingColumn, algorithmExpression: strategy.algorithmExpression };
       }
       if (bad) continue;
-      const columns = [...new Set([strategies.databaseStrategy?.shardingColumn, strategies.tableStrategy?.shardingColumn].filter((c): c is string => c !== undefined))];
+      // A declared shardKey is constrained too (e.g. the column of a strategy shardship cannot evaluate).
+      const columns = [...new Set([strategies.databaseStrategy?.shardingColumn, strategies.tableStrategy?.shardingColumn, table.shardKey].filter((c): c is string => c !== undefined))];
       const shardKey = table.shardKey ?? strategies.tableStrategy?.shardingColumn ?? strategies.databaseStrategy?.shardingColumn;
       if (shardKey === undefined) {
         problems.push({
@@ -290,7 +291,7 @@ export function sameLayout(a: LogicalTable, b: LogicalTable): boolean {
   const la = copiesByDatabase(a);
   const lb = copiesByDatabase(b);
   if (la.size !== lb.size || ![...la].every(([db, list]) => lb.get(db)?.length === list.length)) return false;
-  const cols = (t: LogicalTable) => [t.databaseStrategy?.shardingColumn ?? '', t.tableStrategy?.shardingColumn ?? ''].join('|');
+  const cols = (t: LogicalTable) => [...(t.shardingColumns ?? [])].sort().join('|');
   return cols(a) === cols(b);
 }
 

@@ -26,13 +26,30 @@ export function parseDsn(dsn: string, where: { node: string; dsnEnv: string; pat
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
     throw new ConfigError([{ path: where.path, message: `env var ${where.dsnEnv} must be a mysql:// URL` }]);
   }
-  const password = decodeURIComponent(url.password);
-  registerSecret(password);
   registerSecret(url.password);
+  // A raw `%` in the user or password is not valid percent-encoding: say how to fix it, never what it is.
+  const decode = (part: 'user' | 'password', text: string): string => {
+    try {
+      return decodeURIComponent(text);
+    } catch (e) {
+      throw new ConfigError(
+        [
+          {
+            path: where.path,
+            message: `env var ${where.dsnEnv}: the ${part} in the DSN is not percent-encoded`,
+            hint: 'percent-encode it: write % as %25 (and @ : / # ? as %40 %3A %2F %23 %3F), e.g. with encodeURIComponent',
+          },
+        ],
+        { cause: e },
+      );
+    }
+  };
+  const password = decode('password', url.password);
+  registerSecret(password);
   return {
     host: url.hostname || '127.0.0.1',
     port: url.port ? Number(url.port) : 3306,
-    user: decodeURIComponent(url.username) || 'root',
+    user: decode('user', url.username) || 'root',
     password,
   };
 }

@@ -10,8 +10,19 @@ export const registerConfig: CommandModule = (program, ctx) => {
     .option('--json', 'print the validated config as JSON')
     .action(async (opts: { config: string; json?: boolean }) => {
       // Loaded on use: the zod schemas cost `shardship --help` time.
-      const { loadConfig } = await import('../../config/load.js');
-      const { file, config: cfg } = await loadConfig(ctx.cwd, opts.config);
+      const [{ loadConfig }, { resolveTopology }, { ConfigError }] = await Promise.all([import('../../config/load.js'), import('../../migrate/topology.js'), import('../../core/errors.js')]);
+      const { file, config: cfg, source } = await loadConfig(ctx.cwd, opts.config);
+      // Every environment's topology too: expansions, nodes, strategies, with file:line.
+      const problems = [];
+      for (const environment of Object.keys(cfg.migrate?.environments ?? {})) {
+        try {
+          resolveTopology(cfg.migrate!, environment, source);
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          problems.push(...e.problems);
+        }
+      }
+      if (problems.length) throw new ConfigError(problems);
       if (opts.json) ctx.output.json(versioned(cfg));
       else ctx.output.out(`${file}: ok`);
     });

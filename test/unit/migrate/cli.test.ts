@@ -62,7 +62,8 @@ describe('shardship migrate (planning commands)', () => {
     const fixture = join(import.meta.dirname, 'fixtures', 'config-sharding.yaml');
     const r = await run(import.meta.dirname, 'migrate', 'import-shardingsphere', fixture, '--env', 'prod');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('        t_order:\n          kind: sharded\n          actualDataNodes: loan_ds_${0..3}.t_order_${0..7}\n          shardKey: user_id');
+    expect(r.stdout).toContain('        t_order:\n          kind: sharded\n          actualDataNodes: loan_ds_${0..3}.t_order_${0..7}\n          tableStrategy:\n            shardingColumn: user_id\n            algorithmExpression: t_order_${user_id % 8}');
+    expect(r.stdout).toContain('      defaultDatabaseStrategy:\n        shardingColumn: user_id\n        algorithmExpression: loan_ds_${user_id % 4}');
     expect(r.stdout).not.toMatch(/s3cr3t|password/);
   });
 

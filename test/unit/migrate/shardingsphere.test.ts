@@ -6,6 +6,7 @@ import { ConfigError } from '../../../pipeline/core/errors.js';
 import { redact } from '../../../pipeline/core/redact.js';
 import { importShardingSphere, renderImportYaml, translateDataNodes } from '../../../pipeline/migrate/shardingsphere.js';
 import { resolveTopology } from '../../../pipeline/migrate/topology.js';
+import { analyzeStatement, routeStatement } from '../../../pipeline/migrate/rewrite.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'config-sharding.yaml');
 
@@ -19,13 +20,15 @@ describe('import-shardingsphere', () => {
     ]);
     expect(result.topology.databases).toEqual({ loan_ds_0: 'node1', loan_ds_1: 'node1', loan_ds_2: 'node2', loan_ds_3: 'node2' });
     expect(result.topology.tables).toEqual({
-      t_order: { kind: 'sharded', actualDataNodes: 'loan_ds_${0..3}.t_order_${0..7}', shardKey: 'user_id' },
-      t_order_item: { kind: 'sharded', actualDataNodes: 'loan_ds_${0..3}.t_order_item_${0..7}', shardKey: 'user_id' },
-      t_loan_ledger: { kind: 'sharded', actualDataNodes: 'loan_ds_$->{[0,2]}.t_loan_ledger_$->{00..03}', shardKey: 'user_id' },
+      // The database strategy is the default one (result.topology.defaultDatabaseStrategy).
+      t_order: { kind: 'sharded', actualDataNodes: 'loan_ds_${0..3}.t_order_${0..7}', tableStrategy: { shardingColumn: 'user_id', algorithmExpression: 't_order_${user_id % 8}' } },
+      t_order_item: { kind: 'sharded', actualDataNodes: 'loan_ds_${0..3}.t_order_item_${0..7}', tableStrategy: { shardingColumn: 'user_id', algorithmExpression: 't_order_item_${user_id % 8}' } },
+      t_loan_ledger: { kind: 'sharded', actualDataNodes: 'loan_ds_$->{[0,2]}.t_loan_ledger_$->{00..03}' },
       t_region: { kind: 'broadcast' },
       t_currency: { kind: 'broadcast' },
       t_audit_log: { kind: 'single', database: 'loan_ds_0' },
     });
+    expect(result.topology.defaultDatabaseStrategy).toEqual({ shardingColumn: 'user_id', algorithmExpression: 'loan_ds_${user_id % 4}' });
     expect(result.notes).toContain('rule !ENCRYPT ignored (not about table placement)');
   });
 
@@ -88,9 +91,43 @@ describe('import-shardingsphere', () => {
     ].join('\n');
     const result = importShardingSphere('legacy.yaml', legacy, { environment: 'prod' });
     expect(result.topology.tables).toEqual({
-      t_order: { kind: 'sharded', actualDataNodes: 'orders_${0..1}.t_order${0..1}', shardKey: 'order_id' },
+      t_order: { kind: 'sharded', actualDataNodes: 'orders_${0..1}.t_order${0..1}', tableStrategy: { shardingColumn: 'order_id', algorithmExpression: 't_order${order_id % 2}' } },
       t_config: { kind: 'broadcast' },
     });
     expect(result.topology.databases).toEqual({ orders_0: 'node1', orders_1: 'node1' });
+  });
+});
+
+describe('import-shardingsphere keeps how rows are routed', () => {
+  const PROXY = join(import.meta.dirname, 'fixtures', 'database-sharding.yaml');
+
+  it('imports the proxy example: database strategy by user_id, table strategies by order_id, binding tables', () => {
+    const result = importShardingSphere('database-sharding.yaml', readFileSync(PROXY, 'utf8'), { environment: 'prod' });
+    expect(result.topology.defaultDatabaseStrategy).toEqual({ shardingColumn: 'user_id', algorithmExpression: 'demo_ds_${user_id % 2}' });
+    expect(result.topology.defaultTableStrategy).toBeUndefined();
+    expect(result.topology.tables.t_order).toEqual({
+      kind: 'sharded',
+      actualDataNodes: 'demo_ds_${0..1}.t_order_${0..1}',
+      tableStrategy: { shardingColumn: 'order_id', algorithmExpression: 't_order_${order_id % 2}' },
+    });
+    expect(result.topology.bindingTables).toEqual([['t_order', 't_order_item']]);
+    expect(result.notes.join('\n')).not.toMatch(/user_id/);
+
+    const yaml = renderImportYaml(result, 'database-sharding.yaml');
+    expect(yaml).not.toContain('proxy-pw');
+    const topology = resolveTopology(parseConfig('shardship.yaml', `version: 1\n${yaml}`).migrate!, 'prod');
+    expect(topology.tables.t_order_item!.shardingColumns).toEqual(['user_id', 'order_id']);
+    expect(topology.bindingTables).toEqual([['t_order', 't_order_item']]);
+    // The imported strategies route a row as the proxy would: user 43 -> ds_1, order 6 -> t_order_0.
+    const routed = routeStatement(analyzeStatement('V1__x.sql', { number: 1, sql: 'INSERT INTO t_order (order_id, user_id) VALUES (6, 43)', line: 1 }), topology);
+    expect([...routed].map(([db, list]) => `${db}.${list[0]!.physicalTable}`)).toEqual(['demo_ds_1.t_order_0']);
+  });
+
+  it('notes algorithms it cannot keep', () => {
+    const text = readFileSync(PROXY, 'utf8').replace('      type: INLINE\n      props:\n        algorithm-expression: t_order_${order_id % 2}', '      type: HASH_MOD\n      props:\n        sharding-count: 2');
+    const result = importShardingSphere('database-sharding.yaml', text, { environment: 'prod' });
+    expect(result.notes).toContain('table t_order: tableStrategy algorithm t_order_inline is HASH_MOD, not INLINE: not imported (DML on it is refused until a strategy is declared)');
+    // The column the lost strategy named is still one code must constrain.
+    expect(result.topology.tables.t_order).toEqual({ kind: 'sharded', actualDataNodes: 'demo_ds_${0..1}.t_order_${0..1}', shardKey: 'order_id' });
   });
 });
