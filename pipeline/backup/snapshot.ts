@@ -206,7 +206,7 @@ export async function undoMigration(plan: MigrationPlan, version: string, opts: 
             } else await conn.execute(`RENAME TABLE ${snap} TO ${t}`);
           }
           await conn.execute(`DELETE FROM ${HISTORY_TABLE} WHERE version = ?`, [version]);
-          await conn.execute(`DELETE FROM ${SNAPSHOT_REGISTRY_TABLE} WHERE version = ?`, [version]);
+          if (again.snapshots.length) await conn.execute(`DELETE FROM ${SNAPSHOT_REGISTRY_TABLE} WHERE version = ?`, [version]);
           await recordRestore(conn, { action: 'undo', backupId: `snapshot V${version}`, tables, by: opts.undoneBy, ok: true });
           return { target: c.target, outcome: 'undone', tables, durationMs: Date.now() - t0 };
         } catch (e) {
