@@ -3,7 +3,7 @@
 // stopping) every service it needs. Each stage's outcome is collected for the HTML report.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, writeFileSync, mkdirSync, readFileSync, copyFileSync, symlinkSync } from 'node:fs';
+import { cpSync, writeFileSync, mkdirSync, readFileSync, copyFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import pc from 'picocolors';
@@ -224,7 +224,28 @@ async function migrateStage(repo: string, report: PipelineReport): Promise<DemoS
   expectCode('migrate verify', verify, 0);
   const status = await shardship(['migrate', 'status', '--env', 'production'], { cwd: repo, env });
   runs.push(status);
-  return { name: 'migrate', ok: true, detail: '2 migrations on 4 databases / 2 nodes; re-apply a no-op; no drift', runs };
+
+  // Backups and undo: every shard backed up and verified, then a destructive migration is
+  // snapshotted by apply and undone. Its file is never committed and is removed after the undo.
+  const backups = tempDir('demo-backups');
+  const backup = await shardship(['backup', 'create', '--env', 'production', '--to', backups, '--json'], { cwd: repo, env, quiet: true });
+  expectCode('backup create', backup, 0);
+  const backupId = (JSON.parse(backup.stdout) as { id: string }).id;
+  const verified = await shardship(['backup', 'verify', backupId, '--to', backups], { cwd: repo, env });
+  runs.push(verified);
+  expectCode('backup verify', verified, 0);
+  const destructive = join(repo, 'migrations', 'V2.1__drop_loan_status.sql');
+  writeFileSync(destructive, '-- shardship-disable-next-line sql/destructive-drop\nALTER TABLE t_loan DROP COLUMN status;\n');
+  const dropped = await shardship(['migrate', 'apply', '--env', 'production'], { cwd: repo, env });
+  runs.push(dropped);
+  expectCode('migrate apply (destructive, snapshotted)', dropped, 0);
+  const undo = await shardship(['migrate', 'undo', '2.1', '--env', 'production'], { cwd: repo, env });
+  runs.push(undo);
+  expectCode('migrate undo 2.1', undo, 0);
+  rmSync(destructive);
+  const afterUndo = await shardship(['migrate', 'verify', '--env', 'production'], { cwd: repo, env });
+  expectCode('migrate verify (after undo)', afterUndo, 0);
+  return { name: 'migrate', ok: true, detail: `2 migrations on 4 databases / 2 nodes; re-apply a no-op; no drift; backup ${backupId} verified; a DROP COLUMN snapshotted and undone`, runs };
 }
 
 /**

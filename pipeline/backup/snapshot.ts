@@ -141,10 +141,12 @@ async function checkUndo(conn: ShardConnection, plan: MigrationPlan, version: st
     if (e.kind === 'no-such-table') return [] as RegistryRow[];
     throw e;
   });
+  const touched = new Set(plan.databases.find((d) => d.target.database === target.database)?.migrations.find((m) => m.migration.version === version)?.statements.map((s) => s.physicalTable) ?? []);
+  // A migration with no statement here (a single table elsewhere) left only its history row.
+  if (touched.size === 0) return { target, applied: true, snapshots };
   if (snapshots.length === 0) {
     return { target, applied: true, snapshots, refusal: `${target.database}: no snapshot of V${version} (migrate.snapshotBefore was never, or the migration ran before snapshots existed)` };
   }
-  const touched = new Set(plan.databases.find((d) => d.target.database === target.database)?.migrations.find((m) => m.migration.version === version)?.statements.map((s) => s.physicalTable) ?? []);
   const have = new Set(snapshots.map((s) => s.physical_table));
   const bare = [...touched].filter((t) => !have.has(t));
   if (bare.length) {
@@ -204,7 +206,7 @@ export async function undoMigration(plan: MigrationPlan, version: string, opts: 
             } else await conn.execute(`RENAME TABLE ${snap} TO ${t}`);
           }
           await conn.execute(`DELETE FROM ${HISTORY_TABLE} WHERE version = ?`, [version]);
-          await conn.execute(`DELETE FROM ${SNAPSHOT_REGISTRY_TABLE} WHERE version = ?`, [version]);
+          if (again.snapshots.length) await conn.execute(`DELETE FROM ${SNAPSHOT_REGISTRY_TABLE} WHERE version = ?`, [version]);
           await recordRestore(conn, { action: 'undo', backupId: `snapshot V${version}`, tables, by: opts.undoneBy, ok: true });
           return { target: c.target, outcome: 'undone', tables, durationMs: Date.now() - t0 };
         } catch (e) {

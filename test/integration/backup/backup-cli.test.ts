@@ -56,6 +56,7 @@ describe('backup create + verify + restore', () => {
     const dir = join(cwd, 'backups', run.id);
     const manifestText = readFileSync(join(dir, 'MANIFEST.json'), 'utf8');
     expect(manifestText).not.toContain(password());
+    expect(`${stderr}${JSON.stringify(run)}`).not.toContain(password());
     expect(manifestText).not.toContain('SHARD_N1_DSN');
     const manifest = JSON.parse(manifestText);
     expect(manifest.topologyDigest).toMatch(/^[0-9a-f]{64}$/);

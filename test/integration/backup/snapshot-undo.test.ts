@@ -84,4 +84,20 @@ describe('pre-migration snapshot and migrate undo', () => {
     expect(r.stderr).toContain('no snapshot of V2');
     expect(await history(1, 'loan_2')).toEqual(['1', '2']);
   });
+
+  it('undoes a migration of a single table: its database gets the table back, the others only lose the history row', async () => {
+    writeFileSync(join(cwd, 'shardship.yaml'), topologyYaml({ environment: 'test', tables: ['t_order', 't_config', 't_audit'] }));
+    // Without V2 no database but loan_0 ever gets a snapshot registry.
+    rmSync(join(cwd, 'migrations', 'V2__drop_note.sql'));
+    writeFileSync(join(cwd, 'migrations', 'V3__audit.sql'), 'CREATE TABLE t_audit (id BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n');
+    expect((await cli(['migrate', 'apply'])).code).toBe(0);
+    await rootQuery(f.nodes[0]!, 'INSERT INTO loan_0.t_audit VALUES (1), (2)');
+    writeFileSync(join(cwd, 'migrations', 'V4__drop_audit.sql'), '-- shardship-disable-next-line sql/destructive-drop\nDROP TABLE t_audit;\n');
+    expect((await cli(['migrate', 'apply'])).code).toBe(0);
+    const undo = await cli(['migrate', 'undo', '4']);
+    expect(undo.stderr).not.toContain('cannot undo');
+    expect(undo.code).toBe(0);
+    expect(await rootQuery(f.nodes[0]!, 'SELECT COUNT(*) AS n FROM loan_0.t_audit')).toEqual([{ n: 2 }]);
+    for (const [node, db] of [[0, 'loan_0'], [0, 'loan_1'], [1, 'loan_3']] as const) expect(await history(node, db)).toEqual(['1', '3']);
+  });
 });
