@@ -1,33 +1,26 @@
 // Every template shardship renders (deploy-templates/app for each router, deploy-templates/watch)
 // applied by kubectl of the API server's own version with strict server-side field validation:
 // an unknown or misplaced field fails here, not in a user's cluster.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadTemplates, renderDeployment, renderDestinationRule, renderHttpRoute, renderService, renderVirtualService } from '../../../pipeline/release/render.js';
 import { renderWatchObjects } from '../../../pipeline/release/watch.js';
 import type { KubeObject } from '../../../pipeline/kube/types.js';
-import { kubectlRun, sharedControlPlane, type ControlPlane } from '../../support/cluster/control-plane.js';
+import { kubectlRun } from '../../support/cluster/control-plane.js';
+import { useTestNamespace } from '../../support/cluster/namespace.js';
 import { specFor, split } from '../../unit/release/fixtures.js';
 
-const NS = `tpl-${process.pid}`;
+const ns = useTestNamespace('tpl');
 const cohorts = [
   { header: { name: 'x-gray', value: 'true' } },
   { cookie: { name: 'gray', value: '1' } },
   { userIds: { header: 'x-user-id', ids: ['42', 'alice'] } },
   { hashPercent: { header: 'x-user-id', percent: 10, idFormat: 'hex' as const } },
 ];
-let plane: ControlPlane;
-beforeAll(async () => {
-  plane = await sharedControlPlane();
-  await kubectlRun(plane, ['create', 'namespace', NS]);
-});
-afterAll(async () => {
-  if (plane) await kubectlRun(plane, ['delete', 'namespace', NS, '--wait=false']);
-});
 
 async function applyStrict(objs: KubeObject[]): Promise<string> {
-  const docs = objs.map((o) => stringify({ ...o, metadata: { ...o.metadata, namespace: NS } })).join('---\n');
-  const r = await kubectlRun(plane, ['apply', '--server-side', '--validate=strict', '--dry-run=server', '-f', '-'], docs);
+  const docs = objs.map((o) => stringify({ ...o, metadata: { ...o.metadata, namespace: ns.name } })).join('---\n');
+  const r = await kubectlRun(ns.plane, ['apply', '--server-side', '--validate=strict', '--dry-run=server', '-f', '-'], docs);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return r.stdout;
@@ -57,7 +50,7 @@ describe('rendered templates on the real API server (strict field validation)', 
   });
 
   it('deploy-templates/watch: ServiceAccount, Role, RoleBinding and the watch Deployment', async () => {
-    const objs = await renderWatchObjects({ image: `registry.example.com/shardship@sha256:${'d'.repeat(64)}`, namespace: NS });
+    const objs = await renderWatchObjects({ image: `registry.example.com/shardship@sha256:${'d'.repeat(64)}`, namespace: ns.name });
     const out = await applyStrict(objs);
     for (const kind of ['serviceaccount', 'role.rbac.authorization.k8s.io', 'rolebinding.rbac.authorization.k8s.io', 'deployment.apps']) expect(out).toContain(kind);
   });

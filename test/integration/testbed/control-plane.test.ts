@@ -4,29 +4,18 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthy, kubectlRun, readState, sharedControlPlane, startControlPlane, stopControlPlane, type ControlPlane } from '../../support/cluster/control-plane.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { healthy, kubectlRun, readState, sharedControlPlane, startControlPlane, stopControlPlane } from '../../support/cluster/control-plane.js';
+import { useTestNamespace } from '../../support/cluster/namespace.js';
 import { serviceAccountKubeconfig } from '../../support/cluster/rbac.js';
 import { removeDir, tempDir } from '../../support/service.js';
 import { deploymentManifest, eventually } from './helpers.js';
 
-const NS = `tb-${process.pid}`;
+const ns = useTestNamespace('tb');
+const NS = ns.name;
 const dir = tempDir('testbed-cp');
-let plane: ControlPlane;
-beforeAll(async () => {
-  plane = await sharedControlPlane();
-  await kubectlRun(plane, ['create', 'namespace', NS]);
-});
-afterAll(async () => {
-  if (plane) await kubectlRun(plane, ['delete', 'namespace', NS, '--wait=false']);
-  removeDir(dir);
-});
-
-const kubectl = async (args: string[], input?: string) => {
-  const r = await kubectlRun(plane, args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
+afterAll(() => removeDir(dir));
+const kubectl = (args: string[], input?: string) => ns.kubectl(args, input);
 
 describe('the control plane', () => {
   it('runs the pinned Kubernetes release: /version, kube-apiserver --version and kubectl agree', async () => {
@@ -34,18 +23,18 @@ describe('the control plane', () => {
     expect(version.gitVersion).toMatch(/^v1\.36\.\d+$/);
     expect(version.major).toBe('1');
     expect(version.minor).toBe('36');
-    expect(execFileSync(join(plane.binDir, 'kube-apiserver'), ['--version'], { encoding: 'utf8' }).trim()).toBe(`Kubernetes ${version.gitVersion}`);
+    expect(execFileSync(join(ns.plane.binDir, 'kube-apiserver'), ['--version'], { encoding: 'utf8' }).trim()).toBe(`Kubernetes ${version.gitVersion}`);
     const client = JSON.parse(await kubectl(['version', '--client', '-o', 'json'])) as { clientVersion: { gitVersion: string } };
     expect(client.clientVersion.gitVersion).toBe(version.gitVersion);
-    expect(plane.kubeVersion).toBe(version.gitVersion);
+    expect(ns.plane.kubeVersion).toBe(version.gitVersion);
   });
 
   it('enforces RBAC: an authenticated user without a role is forbidden', async () => {
-    const kubeconfigPath = await serviceAccountKubeconfig(plane, { namespace: NS, name: 'nobody', dir });
-    const r = await kubectlRun({ kubectlPath: plane.kubectlPath, kubeconfigPath }, ['get', 'pods', '-n', NS]);
+    const kubeconfigPath = await serviceAccountKubeconfig(ns.plane, { namespace: NS, name: 'nobody', dir });
+    const r = await kubectlRun({ kubectlPath: ns.plane.kubectlPath, kubeconfigPath }, ['get', 'pods', '-n', NS]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`User "system:serviceaccount:${NS}:nobody" cannot list resource "pods" in API group "" in the namespace "${NS}"`);
-    expect(readFileSync(plane.kubeconfigPath, 'utf8')).toContain('client-certificate');
+    expect(readFileSync(ns.plane.kubeconfigPath, 'utf8')).toContain('client-certificate');
   });
 
   it('rolls a Deployment out through the real controllers and scheduler onto KWOK nodes', async () => {
@@ -69,7 +58,7 @@ describe('the control plane', () => {
   it('serves the Istio networking and Gateway API standard CRDs, with server-side schema validation', async () => {
     const crds = await kubectl(['get', 'crd', '-o', 'name']);
     for (const c of ['virtualservices.networking.istio.io', 'destinationrules.networking.istio.io', 'httproutes.gateway.networking.k8s.io', 'gateways.gateway.networking.k8s.io']) expect(crds).toContain(c);
-    const bad = await kubectlRun(plane, ['apply', '-n', NS, '--validate=strict', '-f', '-'], JSON.stringify({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { rules: [{ backendRefs: [{ name: 'web', port: 80, weight: 'heavy' }] }] } }));
+    const bad = await kubectlRun(ns.plane, ['apply', '-n', NS, '--validate=strict', '-f', '-'], JSON.stringify({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' }, spec: { rules: [{ backendRefs: [{ name: 'web', port: 80, weight: 'heavy' }] }] } }));
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/weight/);
   });

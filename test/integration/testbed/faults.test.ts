@@ -3,35 +3,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCluster } from '../../../pipeline/kube/client.js';
 import { ServiceError } from '../../../pipeline/core/errors.js';
-import { kubectlRun, sharedControlPlane, type ControlPlane } from '../../support/cluster/control-plane.js';
+import { kubectlRun } from '../../support/cluster/control-plane.js';
+import { useTestNamespace } from '../../support/cluster/namespace.js';
 import { startFaultProxy, verbOf, type FaultProxy } from '../../support/cluster/fault-proxy.js';
 import { ANNOTATION } from '../../support/cluster/traffic.js';
 import { removeDir, tempDir } from '../../support/service.js';
 import { deploymentManifest, eventually } from './helpers.js';
 
-const NS = `tbf-${process.pid}`;
-let plane: ControlPlane;
+const ns = useTestNamespace('tbf');
+const NS = ns.name;
 let proxy: FaultProxy;
 const dir = tempDir('testbed-faults');
 beforeAll(async () => {
-  plane = await sharedControlPlane();
-  await kubectlRun(plane, ['create', 'namespace', NS]);
-  proxy = await startFaultProxy(plane, dir);
+  proxy = await startFaultProxy(ns.plane, dir);
 });
 afterAll(async () => {
   await proxy?.stop();
-  if (plane) await kubectlRun(plane, ['delete', 'namespace', NS, '--wait=false']);
   removeDir(dir);
 });
 
 interface PodList {
   items: { status: { phase?: string; conditions?: { type: string; status: string; lastTransitionTime: string }[]; containerStatuses?: { ready: boolean; restartCount: number; state: { waiting?: { reason: string } } }[] }; metadata: { creationTimestamp: string } }[];
 }
-const pods = async (app: string) => JSON.parse((await kubectlRun(plane, ['get', 'pods', '-n', NS, '-l', `app=${app}`, '-o', 'json'])).stdout) as PodList;
-const apply = async (obj: unknown) => {
-  const r = await kubectlRun(plane, ['apply', '-n', NS, '-f', '-'], JSON.stringify(obj));
-  if (r.code !== 0) throw new Error(r.stderr);
-};
+const pods = async (app: string) => JSON.parse((await kubectlRun(ns.plane, ['get', 'pods', '-n', NS, '-l', `app=${app}`, '-o', 'json'])).stdout) as PodList;
+const apply = (obj: unknown) => ns.kubectl(['apply', '-n', NS, '-f', '-'], JSON.stringify(obj));
 
 describe('pod faults from template annotations (KWOK stages)', () => {
   it('never-ready pods run but stay unready; the Deployment is not Available', async () => {
@@ -42,7 +37,7 @@ describe('pod faults from template annotations (KWOK stages)', () => {
       expect(p.status.conditions!.find((c) => c.type === 'Ready')!.status).toBe('False');
       expect(p.status.containerStatuses![0]!.ready).toBe(false);
     }
-    const d = JSON.parse((await kubectlRun(plane, ['get', 'deployment', 'stuck', '-n', NS, '-o', 'json'])).stdout) as { status: { readyReplicas?: number } };
+    const d = JSON.parse((await kubectlRun(ns.plane, ['get', 'deployment', 'stuck', '-n', NS, '-o', 'json'])).stdout) as { status: { readyReplicas?: number } };
     expect(d.status.readyReplicas ?? 0).toBe(0);
   });
 

@@ -1,37 +1,29 @@
 // The traffic generator has no data plane: it reads the real routing objects from the API
 // server and counts simulated requests per serving version, which a real Prometheus scrapes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlRun, sharedControlPlane, type ControlPlane } from '../../support/cluster/control-plane.js';
+import { kubectlRun } from '../../support/cluster/control-plane.js';
+import { useTestNamespace } from '../../support/cluster/namespace.js';
 import { ANNOTATION, startTraffic, type TrafficGenerator } from '../../support/cluster/traffic.js';
 import { startPrometheus, type RunningPrometheus } from '../../support/prometheus.js';
 import { deploymentManifest, eventually } from './helpers.js';
 
-const NS = `tbt-${process.pid}`;
-let plane: ControlPlane;
+const ns = useTestNamespace('tbt');
+const NS = ns.name;
 let traffic: TrafficGenerator;
 let prom: RunningPrometheus;
 beforeAll(async () => {
-  plane = await sharedControlPlane();
-  await kubectlRun(plane, ['create', 'namespace', NS]);
-  traffic = await startTraffic({ kubeconfigPath: plane.kubeconfigPath, intervalMs: 200 });
+  traffic = await startTraffic({ kubeconfigPath: ns.plane.kubeconfigPath, intervalMs: 200 });
   prom = await startPrometheus({ targets: [traffic.metricsUrl], scrapeIntervalSeconds: 1 });
   await prom.waitForTargets();
 });
 afterAll(async () => {
   await prom?.stop();
   await traffic?.stop();
-  if (plane) await kubectlRun(plane, ['delete', 'namespace', NS, '--wait=false']);
 });
 
-const apply = async (...objs: unknown[]) => {
-  const r = await kubectlRun(plane, ['apply', '-n', NS, '-f', '-'], objs.map((o) => JSON.stringify(o)).join('\n'));
-  if (r.code !== 0) throw new Error(r.stderr);
-};
+const apply = (...objs: unknown[]) => ns.kubectl(['apply', '-n', NS, '-f', '-'], objs.map((o) => JSON.stringify(o)).join('\n'));
 const service = (name: string, selector: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector, ports: [{ port: 80 }] } });
-const rollout = async (name: string) => {
-  const r = await kubectlRun(plane, ['rollout', 'status', '-n', NS, `deployment/${name}`, '--timeout=60s']);
-  if (r.code !== 0) throw new Error(r.stderr);
-};
+const rollout = (name: string) => ns.kubectl(['rollout', 'status', '-n', NS, `deployment/${name}`, '--timeout=60s']);
 
 describe('traffic from the routing objects', () => {
   it('a 90/10 VirtualService split reaches Prometheus as a 90/10 split, and follows a weight change', async () => {
@@ -61,7 +53,7 @@ describe('traffic from the routing objects', () => {
     const errors = await prom.query(`sum(increase(istio_requests_total{destination_workload_namespace="${NS}",destination_workload="shop-canary",response_code="500"}[10s])) / sum(increase(istio_requests_total{destination_workload_namespace="${NS}",destination_workload="shop-canary"}[10s]))`);
     expect(Number(errors[0]!.value[1])).toBeCloseTo(0.5, 1);
 
-    const r = await kubectlRun(plane, ['patch', '-n', NS, 'virtualservice.networking.istio.io/shop', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/http/0/route/0/weight', value: 0 }, { op: 'replace', path: '/spec/http/0/route/1/weight', value: 100 }])]);
+    const r = await kubectlRun(ns.plane, ['patch', '-n', NS, 'virtualservice.networking.istio.io/shop', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/http/0/route/0/weight', value: 0 }, { op: 'replace', path: '/spec/http/0/route/1/weight', value: 100 }])]);
     expect(r.code, r.stderr).toBe(0);
     expect((await traffic.route(NS, 'shop')).map((o) => o.deployment)).toEqual(['shop-canary', 'shop-canary']);
     traffic.set({ namespace: NS, host: 'shop', rps: 0 });
@@ -91,7 +83,7 @@ describe('traffic from the routing objects', () => {
     await rollout('api-v2');
     expect(await traffic.route(NS, 'api', { 'x-beta': 'yes' })).toEqual([{ deployment: 'api-v2', code: '200', share: 1, latencyMs: 20 }]);
     expect((await traffic.route(NS, 'api')).map((o) => [o.deployment, o.share])).toEqual([['api-v1', 0.75], ['api-v2', 0.25]]);
-    const r = await kubectlRun(plane, ['delete', '-n', NS, 'httproute.gateway.networking.k8s.io/api-route']);
+    const r = await kubectlRun(ns.plane, ['delete', '-n', NS, 'httproute.gateway.networking.k8s.io/api-route']);
     expect(r.code, r.stderr).toBe(0);
     // No route object: the Service selector spreads over ready replicas (3 : 1), headers or not.
     expect((await traffic.route(NS, 'api', { 'x-beta': 'yes' })).map((o) => [o.deployment, o.share])).toEqual([['api-v1', 0.75], ['api-v2', 0.25]]);
