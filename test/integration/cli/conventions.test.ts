@@ -73,7 +73,8 @@ describe('--json documents carry a schemaVersion', () => {
       writeFileSync(join(repo.dir, 'Dockerfile'), 'FROM scratch\n');
       for (const { args, cwd } of runs) {
         const r = cli(args, { cwd });
-        expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+        // `lint-server status` exits 1 when no server runs, like `systemctl status`.
+        expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(args[0] === 'lint-server' && args[1] === 'status' ? 1 : 0);
         expect((JSON.parse(r.stdout) as { schemaVersion?: unknown }).schemaVersion, args.join(' ')).toBe(1);
       }
     } finally {
@@ -102,7 +103,7 @@ describe('shardship completion', () => {
   for (const shell of ['bash', 'zsh'] as const) {
     it(`${shell}: completes commands, subcommands and each command's own options`, () => {
       expect(complete(shell, ['shardship', 'mi'])).toEqual(['migrate']);
-      expect(complete(shell, ['shardship', 'migrate', ''])).toEqual(['apply', 'import-shardingsphere', 'lint', 'plan', 'repair', 'status', 'verify']);
+      expect(complete(shell, ['shardship', 'migrate', ''])).toEqual(['apply', 'import-shardingsphere', 'lint', 'plan', 'repair', 'status', 'undo', 'verify']);
       expect(complete(shell, ['shardship', 'gate', '--sta'])).toEqual(['--staged']);
       // Options of `release start`, not of `release`: the path is followed past option values.
       expect(complete(shell, ['shardship', 'release', 'start', '--app', 'web', '--ima'])).toEqual(['--image']);
@@ -134,6 +135,12 @@ describe('NO_COLOR and FORCE_COLOR', () => {
     ['migrate', 'status', '--env', 'prod'],
     ['migrate', 'verify', '--env', 'prod'],
     ['migrate', 'repair', '--env', 'prod'],
+    ['migrate', 'undo', '1', '--env', 'prod'],
+    ['backup', 'create', '--env', 'prod'],
+    ['backup', 'list'],
+    ['backup', 'verify', 'x'],
+    ['backup', 'restore', 'x', '--env', 'prod'],
+    ['backup', 'prune', '--keep', '3'],
     ['release', 'start', '--app', 'x', '--image', 'y'],
     ['release', 'status', '--app', 'x'],
     ['release', 'promote', '--app', 'x'],

@@ -57,7 +57,7 @@ describe('gate on hostile file names and commit subjects', () => {
   });
   afterAll(() => r.remove());
 
-  it('--github: the runner sees only the annotations, each naming the file exactly', async () => {
+  it('--github: the runner sees only the annotations, each naming the file (controls escaped)', async () => {
     const res = await cli(r, ['gate', '--from', base, '--to', 'HEAD', '--github']);
     expect(res.code).toBe(1);
     const commands = runnerCommands(res.out);
@@ -66,7 +66,7 @@ describe('gate on hostile file names and commit subjects', () => {
     const rest = commands.slice(1);
     for (const c of rest) expect(['error', 'warning']).toContain(c.command);
     expect(rest.filter((c) => c.command === 'error')).toHaveLength(10); // GitHub's per-step limit; the rest are counted in a line
-    for (const c of rest.filter((x) => x.properties.file)) expect(NAMES.map((s) => `${fileName(s)}.txt`)).toContain(c.properties.file);
+    for (const c of rest.filter((x) => x.properties.file)) expect(NAMES.map((s) => printable(`${fileName(s)}.txt`))).toContain(c.properties.file);
     expect(res.out).not.toContain('INJECTED\n');
     expect(existsSync(CANARY)).toBe(false);
   });
