@@ -309,7 +309,7 @@ async function releaseStage(repo: string, image: string, report: PipelineReport)
   if (Math.abs(stableShare - 1) > 1e-9) throw new Error(`after the abort stable serves ${stableShare * 100}% instead of 100%`);
   console.log(pc.green('  rolled back: stable serves 100% of traffic'));
   await release(['history', '--app', 'loan-service'], 0, 'history');
-  const history = JSON.parse((await shardship(['release', 'history', '--app', 'loan-service', '--json'], { cwd: repo, env, quiet: true })).stdout) as HistoryLine[];
+  const { history } = JSON.parse((await shardship(['release', 'history', '--app', 'loan-service', '--json'], { cwd: repo, env, quiet: true })).stdout) as { history: HistoryLine[] };
   report.releases!.push(releaseReport('loan-service (v2)', 2, history, 'promoted', good), releaseReport('loan-service (v3, bad)', 3, history, 'aborted', bad));
   return { name: 'release', ok: true, detail: 'v2 canary promoted to 100%; bad v3 aborted by analysis, stable back at 100%', runs };
 }
@@ -466,7 +466,7 @@ async function pipelineStage(work: string, repo: string, report: PipelineReport)
   if (leaked.length) throw new Error(`pipeline: a secret shows in: ${[...new Set(leaked)].join(', ')}`);
   console.log(pc.green(`  ${gh.requests.length} GitHub API requests, 0 OpenAPI violations; the token and DSN passwords appear in no output, summary or request`));
 
-  const history = JSON.parse((await shardship(['release', 'history', '--app', 'loan-service', '--json'], { cwd: repo, env: stageEnv.release, quiet: true })).stdout) as HistoryLine[];
+  const { history } = JSON.parse((await shardship(['release', 'history', '--app', 'loan-service', '--json'], { cwd: repo, env: stageEnv.release, quiet: true })).stdout) as { history: HistoryLine[] };
   const revision = Math.max(...history.map((h) => h.revision));
   report.releases!.push(releaseReport(`loan-service (r${revision}, pushed through the pipeline)`, revision, history, promoted['release-state']?.split('=')[1] ?? 'unknown', samples));
   (report.sections ??= []).push({
