@@ -258,7 +258,7 @@ async function releaseStage(repo: string, image: string, report: PipelineReport)
   heading('release: canary on Kubernetes with Prometheus analysis');
   const before = readState();
   const wasRunning = before !== undefined && (await healthy(before));
-  console.log(pc.dim(wasRunning ? '  reusing the running control plane (npm run cluster:up)' : '  starting the control plane (the first run on a machine builds it from Go modules, with progress below)'));
+  console.log(pc.dim(wasRunning ? '  reusing the running control plane (npm run cluster:up)' : '  starting the control plane (the first run on a machine builds it from Go modules, about 7 minutes on 2 cores, with progress below)'));
   const plane = await sharedControlPlane();
   if (!wasRunning) running.push({ stop: () => stopSharedControlPlane().then(() => undefined) });
   console.log(pc.dim(`  Kubernetes ${plane.kubeVersion} at ${plane.url} (etcd, kube-apiserver with RBAC, controller-manager, scheduler, KWOK nodes)`));
