@@ -66,7 +66,6 @@ class KubeCluster implements Cluster {
   private readonly requestTimeoutMs: number;
 
   private credentials: Promise<Credentials> | undefined;
-  private server = '';
 
   constructor(private readonly opts: KubeClusterOptions) {
     this.retries = opts.retries ?? 4;
@@ -135,11 +134,11 @@ class KubeCluster implements Cluster {
     // Read on first use: a command that never reaches the cluster never pays for it.
     this.credentials ??= loadCredentials(this.opts.kubeconfigPath);
     const credentials = await this.credentials;
-    this.server = credentials.server.replace(/\/+$/, '');
+    const server = credentials.server;
     const isWrite = method !== 'GET';
     // Strict field validation: a field the API server does not know fails the write instead of being dropped.
     const qs = [query, isWrite && method !== 'DELETE' ? `fieldManager=${this.fieldManager}&fieldValidation=Strict` : ''].filter(Boolean).join('&');
-    const url = new URL(`${this.server}${path}${qs ? `?${qs}` : ''}`);
+    const url = new URL(`${server}${path}${qs ? `?${qs}` : ''}`);
     const what = `${kind} ${namespace}/${name ?? ''}`.replace(/\/$/, '');
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
@@ -150,7 +149,7 @@ class KubeCluster implements Cluster {
       } catch (e) {
         this.stats.apiMs += performance.now() - started;
         if (e instanceof StalledError) {
-          throw new TimedOutError(`kubernetes: ${method} ${url.pathname} got no answer within ${this.requestTimeoutMs / 1000}s from ${this.server}`, {
+          throw new TimedOutError(`kubernetes: ${method} ${url.pathname} got no answer within ${this.requestTimeoutMs / 1000}s from ${server}`, {
             hint: 'the API server is not answering; the release state was left as it was: run the command again later, or raise timeouts.kubernetes',
             cause: e,
           });
@@ -160,7 +159,7 @@ class KubeCluster implements Cluster {
           continue;
         }
         throw new ServiceError('kubernetes', `${method} ${url.pathname} failed: ${(e as Error).message}`, {
-          hint: `is the API server at ${this.server} reachable?`,
+          hint: `is the API server at ${server} reachable?`,
           cause: e,
         });
       }

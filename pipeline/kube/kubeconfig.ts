@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
 
 export interface Credentials {
+  /** The API server's URL, without a trailing slash. */
   server: string;
   /** Put TLS material, the agent and the Authorization header on a request. */
   apply(opts: RequestOptions): Promise<void>;
@@ -97,7 +98,7 @@ function readSimple(file: string): Credentials | undefined {
       rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
     });
     return {
-      server: cluster.server,
+      server: cluster.server.replace(/\/+$/, ''),
       apply: (opts) => {
         opts.agent = agent;
         if (token) opts.headers = { ...opts.headers, Authorization: `Bearer ${token}` };
@@ -121,7 +122,7 @@ async function readWithClientNode(path: string | undefined): Promise<Credentials
   }
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new UsageError('kubernetes: the kubeconfig has no current cluster', { hint: 'set current-context in the kubeconfig' });
-  return { server, apply: (opts) => kc.applyToHTTPSOptions(opts) };
+  return { server: server.replace(/\/+$/, ''), apply: (opts) => kc.applyToHTTPSOptions(opts) };
 }
 
 export async function loadCredentials(path: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<Credentials> {
