@@ -204,6 +204,49 @@ export const registerBackup: CommandModule = (program: Command, ctx: CliContext)
       }
     });
 
+  const snapshots = backup.command('snapshots').description('pre-migration snapshots (migrate.snapshotBefore) kept inside the shards: list them, prune old ones');
+  flagsOf(snapshots.command('list'))
+    .description('every migration version with snapshots: databases, tables, rows, bytes, when taken (exit 1 if a database cannot be read)')
+    .action(async (opts: Flags) => {
+      const s = await openSession(ctx, opts, { connect: true });
+      try {
+        const [{ snapshotListing }, { formatBytes }] = await Promise.all([import('../../backup/snapshot-retention.js'), import('../../backup/create.js')]);
+        const listing = await snapshotListing(s.topology!.databases, { connections: s.connections!, limits: s.limits });
+        if (opts.json) ctx.output.json(versioned(listing));
+        else {
+          for (const v of listing.versions) ctx.output.out(`V${v.version.padEnd(8)} ${String(v.databases).padStart(4)} databases ${String(v.tables).padStart(5)} tables ${String(v.rows).padStart(10)} rows ${formatBytes(v.bytes).padStart(10)}  ${v.createdAt}`);
+          if (listing.versions.length === 0) ctx.output.out('no snapshots');
+          for (const u of listing.unreachable) ctx.output.err(p().red(`cannot read ${u}`));
+        }
+        ctx.exitCode = listing.unreachable.length ? 1 : 0;
+      } finally {
+        await s.close();
+      }
+    });
+  flagsOf(snapshots.command('prune'))
+    .description('drop the snapshots of older migration versions (the newest version is always kept), per database under its migration lock')
+    .requiredOption('--keep <age|count>', 'keep snapshots taken within this age (7d, 12h) or of the newest N versions')
+    .option('--dry-run', 'print what would be dropped')
+    .action(async (opts: Flags & { keep: string; dryRun?: boolean }) => {
+      const [{ parseKeep }] = await Promise.all([import('../../backup/plan.js')]);
+      const keep = parseKeep(opts.keep);
+      const s = await openSession(ctx, opts, { connect: true });
+      try {
+        const { pruneSnapshotsByRetention } = await import('../../backup/snapshot-retention.js');
+        const run = await pruneSnapshotsByRetention(s.topology!.databases, keep, { connections: s.connections!, limits: s.limits, lockTimeoutSeconds: s.lockTimeoutSeconds, dryRun: Boolean(opts.dryRun), now: new Date() });
+        if (opts.json) ctx.output.json(versioned(run));
+        else {
+          for (const r of run.remove) ctx.output.out(`${opts.dryRun ? 'would drop' : 'dropped'} snapshots of V${r.version} (${r.reason})`);
+          for (const d of run.databases.filter((x) => x.error)) ctx.output.err(p().red(`${d.target.node}/${d.target.database}: ${d.outcome}: ${d.error}`));
+          for (const u of run.unreachable) ctx.output.err(p().red(`cannot read ${u}`));
+          ctx.output.out(`${run.keep.length} version(s) kept, ${run.remove.length} ${opts.dryRun ? 'to drop' : 'dropped'}`);
+        }
+        ctx.exitCode = run.ok ? 0 : 1;
+      } finally {
+        await s.close();
+      }
+    });
+
   flagsOf(backup.command('restore'))
     .description('restore a backup (or some databases/tables of it) in parallel; checks every file first and every table after (exit 1 on any failure)')
     .argument('<id>', 'backup id (`backup list`)')

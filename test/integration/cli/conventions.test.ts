@@ -141,6 +141,8 @@ describe('NO_COLOR and FORCE_COLOR', () => {
     ['backup', 'verify', 'x'],
     ['backup', 'restore', 'x', '--env', 'prod'],
     ['backup', 'prune', '--keep', '3'],
+    ['backup', 'snapshots', 'list', '--env', 'prod'],
+    ['backup', 'snapshots', 'prune', '--keep', '3', '--env', 'prod'],
     ['release', 'start', '--app', 'x', '--image', 'y'],
     ['release', 'status', '--app', 'x'],
     ['release', 'promote', '--app', 'x'],
