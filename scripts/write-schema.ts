@@ -1,5 +1,9 @@
-// Regenerates schema/shardship.schema.json from the zod schema (a test pins the two equal).
+// Regenerates the published JSON Schemas from their zod schemas (tests pin each equal):
+// shardship.yaml, and the `gate --json` document.
 import { writeFileSync } from 'node:fs';
 import { configJsonSchema } from '../pipeline/config/schema.js';
+import { gateReportJsonSchema } from '../pipeline/gate/report/json.js';
 
-writeFileSync(new URL('../schema/shardship.schema.json', import.meta.url), JSON.stringify(configJsonSchema(), null, 2) + '\n');
+const write = (name: string, schema: Record<string, unknown>) => writeFileSync(new URL(`../schema/${name}`, import.meta.url), JSON.stringify(schema, null, 2) + '\n');
+write('shardship.schema.json', configJsonSchema());
+write('gate-report.schema.json', gateReportJsonSchema());

@@ -3,8 +3,8 @@
 // so a pipeline run that never gates never loads it.
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
+import { parseGateJsonReport } from '../gate/report/json.js';
 import type { GateReport } from '../report/types.js';
 import type { PipelineStages, WireOptions } from './stages.js';
 
@@ -15,24 +15,6 @@ export interface GateWiring {
   sarifFile?: string;
 }
 
-const GateJson = z.object({
-  passed: z.boolean(),
-  subjects: z.array(z.string()).default([]),
-  findings: z.array(
-    z.object({
-      ruleId: z.string(),
-      severity: z.enum(['error', 'warn']),
-      message: z.string(),
-      commit: z.string().nullish(),
-      file: z.string().nullish(),
-      line: z.number().int().nullish(),
-      column: z.number().int().nullish(),
-      hint: z.string().nullish(),
-      fingerprint: z.string().nullish(),
-    }),
-  ),
-});
-
 export async function readGateJson(file: string): Promise<GateReport> {
   let data: unknown;
   try {
@@ -40,13 +22,12 @@ export async function readGateJson(file: string): Promise<GateReport> {
   } catch (e) {
     throw new UsageError(`cannot read the gate result ${file}: ${(e as Error).message}`, { hint: 'write it with `shardship gate --json > FILE`', cause: e });
   }
-  const r = GateJson.safeParse(data);
-  if (!r.success) throw new UsageError(`${file} is not a \`shardship gate --json\` result: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`);
+  const r = parseGateJsonReport(data, file);
   const drop = <T>(v: T | null | undefined): T | undefined => v ?? undefined;
   return {
-    range: r.data.subjects.join(', ') || file,
-    passed: r.data.passed,
-    findings: r.data.findings.map((f) => ({
+    range: r.subjects.join(', ') || file,
+    passed: r.passed,
+    findings: r.findings.map((f) => ({
       ruleId: f.ruleId,
       severity: f.severity,
       message: f.message,
@@ -55,7 +36,7 @@ export async function readGateJson(file: string): Promise<GateReport> {
       line: drop(f.line),
       column: drop(f.column),
       hint: drop(f.hint),
-      fingerprint: drop(f.fingerprint),
+      fingerprint: f.fingerprint,
     })),
   };
 }

@@ -1,6 +1,7 @@
 // The MetricsSource port over the Prometheus HTTP API (/api/v1/query), with fetch.
 // Errors are translated here, once.
 import { ServiceError, TimedOutError } from '../core/errors.js';
+import { PromQueryResponse, type PromQueryData } from './schema.js';
 
 /** One instant-query answer reduced to what analysis needs. */
 export interface MetricsSample {
@@ -12,13 +13,6 @@ export interface MetricsSample {
 
 export interface MetricsSource {
   query(promql: string): Promise<MetricsSample>;
-}
-
-interface PromResponse {
-  status: 'success' | 'error';
-  errorType?: string;
-  error?: string;
-  data?: { resultType: 'vector' | 'scalar' | 'matrix' | 'string'; result: unknown };
 }
 
 /** Default timeouts.prometheus. */
@@ -40,14 +34,22 @@ export function prometheusSource(address: string, opts: { timeoutMs?: number } =
         if (deadline.aborted) throw stalled(e);
         throw new ServiceError('prometheus', `cannot reach ${base}: ${(e as Error).message}`, { hint: 'check the analysis template address', cause: e });
       }
-      let body: PromResponse;
+      let json: unknown;
       try {
-        body = (await res.json()) as PromResponse;
+        json = await res.json();
       } catch (e) {
         if (deadline.aborted) throw stalled(e);
         throw new ServiceError('prometheus', `${base} answered HTTP ${res.status} without a JSON body`, { cause: e });
       }
-      if (body.status !== 'success' || !body.data) {
+      const parsed = PromQueryResponse.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new ServiceError('prometheus', `${base} answered HTTP ${res.status} with a body that is not a Prometheus query response: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, {
+          hint: 'point the analysis template at the Prometheus server itself (the base of its /api/v1/query), not at a proxy page or another API',
+        });
+      }
+      const body = parsed.data;
+      if (body.status !== 'success') {
         throw new ServiceError('prometheus', `query failed (${body.errorType ?? res.status}): ${body.error ?? 'unknown error'}`, {
           hint: 'fix the PromQL in the analysis template',
         });
@@ -57,15 +59,11 @@ export function prometheusSource(address: string, opts: { timeoutMs?: number } =
   };
 }
 
-export function sampleOf(data: NonNullable<PromResponse['data']>): MetricsSample {
-  if (data.resultType === 'scalar') {
-    const [, v] = data.result as [number, string];
-    return { value: Number(v), series: 1 };
-  }
+export function sampleOf(data: PromQueryData): MetricsSample {
+  if (data.resultType === 'scalar') return { value: data.result[1], series: 1 };
   if (data.resultType === 'vector') {
-    const result = data.result as { value: [number, string] }[];
-    const first = result[0];
-    return { value: first ? Number(first.value[1]) : undefined, series: result.length };
+    const first = data.result[0];
+    return { value: first ? first.value[1] : undefined, series: data.result.length };
   }
   throw new ServiceError('prometheus', `expected a scalar or an instant vector, got a ${data.resultType}`, {
     hint: 'analysis queries must be instant queries that return one number (wrap them in sum(...))',

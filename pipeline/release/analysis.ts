@@ -3,8 +3,9 @@
 // through the MetricsSource and Cluster ports.
 import { durationMs } from '../config/common.js';
 import type { AnalysisTemplate } from '../config/release.js';
-import type { Cluster, KubeObject } from '../kube/types.js';
+import type { Cluster } from '../kube/types.js';
 import type { MetricsSource } from '../prometheus/client.js';
+import { DeploymentReadModel, PodReadModel, readModel } from './read-models.js';
 import { LABEL_APP, LABEL_TRACK } from './render.js';
 import type { AnalysisRecord, Measurement, MeasurementOutcome } from './types.js';
 
@@ -174,15 +175,12 @@ async function measureHttp(h: NonNullable<AnalysisTemplate['http']>, ctx: Analys
   return { outcome: 'Successful', message: `${url}: ${h.jsonPath} = ${JSON.stringify(got)}` };
 }
 
-interface PodLike extends KubeObject {
-  status?: { containerStatuses?: { restartCount?: number; ready?: boolean; state?: { waiting?: { reason?: string } } }[] };
-}
-
 async function measureKubernetes(k: NonNullable<AnalysisTemplate['kubernetes']>, ctx: AnalysisContext): Promise<Omit<Measurement, 'at'>> {
   const name = `${ctx.app}-${ctx.canaryTrack}`;
-  const d = await ctx.cluster.get<KubeObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number } }>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ctx.namespace, name });
-  if (!d) return { outcome: 'Failed', message: `Deployment ${name} does not exist` };
-  const pods = await ctx.cluster.list<PodLike>('v1', 'Pod', ctx.namespace, `${LABEL_APP}=${ctx.app},${LABEL_TRACK}=${ctx.canaryTrack}`);
+  const found = await ctx.cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ctx.namespace, name });
+  if (!found) return { outcome: 'Failed', message: `Deployment ${name} does not exist` };
+  const d = readModel(DeploymentReadModel, found);
+  const pods = (await ctx.cluster.list('v1', 'Pod', ctx.namespace, `${LABEL_APP}=${ctx.app},${LABEL_TRACK}=${ctx.canaryTrack}`)).map((p) => readModel(PodReadModel, p));
   const statuses = pods.flatMap((p) => p.status?.containerStatuses ?? []);
   const restarts = statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0);
   if (statuses.some((s) => s.state?.waiting?.reason === 'CrashLoopBackOff')) return { outcome: 'Failed', value: restarts, message: `${name} has pods in CrashLoopBackOff` };

@@ -1,13 +1,14 @@
 // The engine: read state and cluster, plan, apply, write state back; repeat until the
 // release reaches a stopping point (completed, aborted, frozen, paused for a human) or the
 // run's time is up. Every loop starts from the cluster, so a killed runner loses nothing.
-import { ConflictError, type Cluster, type KubeObject, type ObjectRef } from '../kube/types.js';
+import { ConflictError, type Cluster, type ObjectRef } from '../kube/types.js';
 import { ServiceError } from '../core/errors.js';
 import type { MetricsSource } from '../prometheus/client.js';
 import { resumeAnalysis } from './analysis.js';
 import { planNextStep } from './planner.js';
 import { LABEL_APP, LABEL_TRACK, deploymentName, renderDeployment, type Templates } from './render.js';
 import { makeRouter, type TrafficRouter } from './routers.js';
+import { DeploymentReadModel, PodReadModel, readModel, ServiceReadModel } from './read-models.js';
 import { historyEntry, readState, writeState } from './state.js';
 import type { Actor, DeploymentObservation, Observations, ReleaseAction, ReleaseSpec, ReleaseState } from './types.js';
 
@@ -244,11 +245,6 @@ async function apply(a: ReleaseAction, next: ReleaseState, obs: Observations, op
   }
 }
 
-type DeploymentObject = KubeObject & {
-  spec?: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { image?: string }[] } } };
-  status?: { readyReplicas?: number; updatedReplicas?: number; observedGeneration?: number };
-};
-
 async function scaleDeployment(opts: EngineOptions, state: ReleaseState, a: Extract<ReleaseAction, { type: 'scale' }>, seen: DeploymentObservation | undefined): Promise<void> {
   const { cluster, spec, templates } = opts;
   const ref: ObjectRef = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: deploymentName(spec.app, a.track) };
@@ -262,7 +258,7 @@ async function scaleDeployment(opts: EngineOptions, state: ReleaseState, a: Extr
     return;
   }
   // New image: replicas, image and pod annotations in one JSON patch (a merge patch would replace the container list).
-  const rendered = renderDeployment(templates, spec, a.track, image, a.replicas, a.annotations ?? {}) as DeploymentObject;
+  const rendered = readModel(DeploymentReadModel, renderDeployment(templates, spec, a.track, image, a.replicas, a.annotations ?? {}));
   const annotations = rendered.spec?.template?.metadata?.annotations ?? {};
   await cluster.patch(
     ref,
@@ -283,24 +279,21 @@ export async function observe(cluster: Cluster, spec: ReleaseSpec, state: Releas
   const routing = await router.read();
   let previewTrack: string | undefined;
   if (state.strategy === 'blueGreen') {
-    const svc = await cluster.get<KubeObject & { spec?: { selector?: Record<string, string> } }>({ apiVersion: 'v1', kind: 'Service', namespace: spec.namespace, name: `${spec.app}-preview` });
-    previewTrack = svc?.spec?.selector?.[LABEL_TRACK];
+    const svc = await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: spec.namespace, name: `${spec.app}-preview` });
+    previewTrack = svc ? readModel(ServiceReadModel, svc).spec?.selector?.[LABEL_TRACK] : undefined;
   }
   return { now: Date.now(), deployments, routing, ...(previewTrack ? { previewTrack } : {}) };
 }
 
-interface PodObject extends KubeObject {
-  status?: { containerStatuses?: { restartCount?: number; state?: { waiting?: { reason?: string } } }[] };
-}
-
 async function observeDeployment(cluster: Cluster, spec: ReleaseSpec, track: string, withPods: boolean): Promise<DeploymentObservation | undefined> {
-  const d = await cluster.get<DeploymentObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: deploymentName(spec.app, track) });
-  if (!d) return undefined;
+  const found = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: deploymentName(spec.app, track) });
+  if (!found) return undefined;
+  const d = readModel(DeploymentReadModel, found);
   let restarts = 0;
   let crashLooping = false;
   if (withPods && (d.spec?.replicas ?? 0) > 0) {
-    const pods = await cluster.list<PodObject>('v1', 'Pod', spec.namespace, `${LABEL_APP}=${spec.app},${LABEL_TRACK}=${track}`);
-    for (const p of pods) {
+    const pods = await cluster.list('v1', 'Pod', spec.namespace, `${LABEL_APP}=${spec.app},${LABEL_TRACK}=${track}`);
+    for (const p of pods.map((o) => readModel(PodReadModel, o))) {
       for (const s of p.status?.containerStatuses ?? []) {
         restarts += s.restartCount ?? 0;
         if (s.state?.waiting?.reason === 'CrashLoopBackOff') crashLooping = true;

@@ -2,13 +2,14 @@
 // ports (Cluster, MetricsSource), the config and an app, and returns a plain ReleaseReport.
 import { ConfigError, UsageError } from '../core/errors.js';
 import type { ReleaseConfig } from '../config/release.js';
-import { ConflictError, type Cluster, type KubeObject } from '../kube/types.js';
+import { ConflictError, type Cluster } from '../kube/types.js';
 import type { MetricsSource } from '../prometheus/client.js';
 import { drive, observe, type DriveResult } from './engine.js';
 import { canaryWeightOf, describeStep } from './planner.js';
 import { deploymentName, loadTemplates, renderService, type Templates } from './render.js';
 import { makeRouter } from './routers.js';
 import { checkReplicaWeights, compileSteps, resolveSpec } from './spec.js';
+import { DeploymentReadModel, readModel } from './read-models.js';
 import { actorFromEnv, describeActor, historyEntry, mutateState, readState, writeState } from './state.js';
 import type { Actor, ReleaseReport, ReleaseSpec, ReleaseState, StrategyName, TrafficSplit } from './types.js';
 
@@ -53,12 +54,8 @@ export async function startRelease(opts: StartOptions): Promise<ReleaseReport> {
   if (existing && ACTIVE.includes(existing.phase)) throw inProgress(existing);
 
   const [stableTrack, canaryTrack] = await chooseTracks(opts.cluster, spec, existing);
-  const stable = await opts.cluster.get<KubeObject & { spec?: { replicas?: number; template?: { spec?: { containers?: { image?: string }[] } } } }>({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    namespace: spec.namespace,
-    name: deploymentName(spec.app, stableTrack),
-  });
+  const stableObject = await opts.cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: deploymentName(spec.app, stableTrack) });
+  const stable = stableObject ? readModel(DeploymentReadModel, stableObject) : undefined;
   const previousImage = stable?.spec?.template?.spec?.containers?.[0]?.image;
   const initial = !stable || (stable.spec?.replicas ?? 0) === 0;
   const notes: string[] = [];
@@ -145,8 +142,10 @@ async function chooseTracks(cluster: Cluster, spec: ReleaseSpec, existing: Relea
   if (spec.strategy !== 'blueGreen') return ['stable', 'canary'];
   if (existing?.strategy === 'blueGreen' && existing.phase === 'Completed') return [existing.stableTrack, existing.canaryTrack];
   if (existing?.strategy === 'blueGreen' && existing.phase === 'Aborted') return [existing.stableTrack, existing.canaryTrack];
-  const get = (slot: string) =>
-    cluster.get<KubeObject & { spec?: { replicas?: number } }>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: deploymentName(spec.app, slot) });
+  const get = async (slot: string) => {
+    const d = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: deploymentName(spec.app, slot) });
+    return d ? readModel(DeploymentReadModel, d) : undefined;
+  };
   const green = await get('green');
   if ((green?.spec?.replicas ?? 0) > 0 && !((await get('blue'))?.spec?.replicas ?? 0)) return ['green', 'blue'];
   return ['blue', 'green'];

@@ -10,6 +10,7 @@ import { ConfigError } from '../core/errors.js';
 import { packageRoot } from '../core/package-root.js';
 import type { KubeObject } from '../kube/types.js';
 import { cohortMatch } from './cohorts.js';
+import { HttpRouteReadModel, readModel, unusableObject, VirtualServiceReadModel, type HttpRouteMatch } from './read-models.js';
 import type { ReleaseSpec, TrafficSplit } from './types.js';
 
 export const TEMPLATE_FILES = ['deployment.yaml', 'service.yaml', 'destinationrule.yaml', 'virtualservice.yaml', 'httproute.yaml'] as const;
@@ -151,9 +152,11 @@ export function renderVirtualService(t: Templates, spec: ReleaseSpec, split: Tra
 
 /** Read the split back from a VirtualService's routes (owned or user-owned). */
 export function parseVirtualService(vs: KubeObject, routeName: string): TrafficSplit | undefined {
-  const http = ((vs.spec as { http?: IstioHttpRoute[] } | undefined)?.http ?? []);
-  const main = http.find((r) => r.name === routeName);
-  if (!main) return undefined;
+  const http = readModel(VirtualServiceReadModel, vs).spec?.http ?? [];
+  const found = http.find((r) => r.name === routeName);
+  if (!found) return undefined;
+  if (!found.route) throw unusableObject(vs, `has an http route named "${routeName}" without destinations (no route: a redirect or direct response cannot be steered)`);
+  const main = { ...found, route: found.route };
   const weights: Record<string, number> = {};
   const total = main.route.reduce((n, d) => n + (d.weight ?? (main.route.length === 1 ? 100 : 0)), 0) || 100;
   for (const d of main.route) {
@@ -161,7 +164,7 @@ export function parseVirtualService(vs: KubeObject, routeName: string): TrafficS
     weights[track] = Math.round(((d.weight ?? (main.route.length === 1 ? 100 : 0)) * 10000) / total) / 100;
   }
   const cohort = http.find((r) => r.name === `${routeName}-cohort`);
-  const cohortTrack = cohort?.route[0]?.destination.subset;
+  const cohortTrack = cohort?.route?.[0]?.destination.subset;
   return { weights, cohorts: cohort ? (cohort.match ?? []).map(() => ({ header: { name: '?', value: '?' } })) : [], ...(cohortTrack ? { cohortTrack } : {}) };
 }
 
@@ -171,7 +174,7 @@ export function parseVirtualService(vs: KubeObject, routeName: string): TrafficS
  * clobbering someone else's route. One request.
  */
 export function virtualServiceRoutePatch(vs: KubeObject, spec: ReleaseSpec, split: TrafficSplit, routeName: string): { op: string; path: string; value?: unknown }[] {
-  const http = ((vs.spec as { http?: IstioHttpRoute[] } | undefined)?.http ?? []);
+  const http = readModel(VirtualServiceReadModel, vs).spec?.http ?? [];
   const mainIdx = http.findIndex((r) => r.name === routeName);
   if (mainIdx < 0) {
     throw new ConfigError([
@@ -231,13 +234,6 @@ export function httpRouteRules(spec: ReleaseSpec, split: TrafficSplit): Record<s
   return rules;
 }
 
-interface HttpRouteMatch {
-  headers?: unknown[];
-  path?: { type?: string; value?: string };
-  method?: string;
-  queryParams?: unknown[];
-}
-
 /** A rule that matches every request: no matches, or only the default `PathPrefix /` (what the API server fills in). */
 function matchesEverything(matches: HttpRouteMatch[] | undefined): boolean {
   return (
@@ -260,7 +256,7 @@ export function renderHttpRoute(t: Templates, spec: ReleaseSpec, split: TrafficS
 }
 
 export function parseHttpRoute(route: KubeObject, app: string): TrafficSplit | undefined {
-  const rules = ((route.spec as { rules?: { matches?: HttpRouteMatch[]; backendRefs?: { name: string; weight?: number }[] }[] } | undefined)?.rules ?? []);
+  const rules = readModel(HttpRouteReadModel, route).spec?.rules ?? [];
   const main = rules.find((r) => matchesEverything(r.matches));
   if (!main?.backendRefs?.length) return undefined;
   const trackOf = (name: string) => (name.startsWith(`${app}-`) ? name.slice(app.length + 1) : name);

@@ -14,6 +14,7 @@ import {
   virtualServiceRoutePatch,
   type Templates,
 } from './render.js';
+import { readModel, ServiceReadModel } from './read-models.js';
 import type { ReleaseSpec, StrategyName, TrafficSplit } from './types.js';
 
 export interface TrafficRouter {
@@ -102,8 +103,8 @@ export function makeRouter(cluster: Cluster, spec: ReleaseSpec, templates: Templ
     ref,
     ensure: () => Promise.resolve(),
     async read() {
-      const svc = await cluster.get<KubeObject & { spec?: { selector?: Record<string, string> } }>(ref);
-      const track = svc?.spec?.selector?.[LABEL_TRACK];
+      const svc = await cluster.get(ref);
+      const track = svc ? readModel(ServiceReadModel, svc).spec?.selector?.[LABEL_TRACK] : undefined;
       return track ? { weights: { [track]: 100 }, cohorts: [] } : undefined;
     },
     async write(split) {

@@ -2,6 +2,7 @@
 // resourceVersion it was read at: a stale write fails with a ConflictError and the caller
 // re-reads and re-plans. No runner keeps anything on its own disk.
 import { ConflictError, type Cluster, type KubeObject } from '../kube/types.js';
+import { parseStoredState, storedStateText } from './state-schema.js';
 import type { Actor, HistoryEntry, ReleaseState } from './types.js';
 
 export const STATE_KEY = 'state.json';
@@ -24,7 +25,8 @@ export async function readState(cluster: Cluster, namespace: string, app: string
   const cm = await cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: stateConfigMapName(app) });
   if (!cm) return { state: undefined, resourceVersion: undefined };
   const text = cm.data?.[STATE_KEY];
-  return { state: text ? (JSON.parse(text) as ReleaseState) : undefined, resourceVersion: cm.metadata.resourceVersion };
+  const state = text ? parseStoredState(text, { namespace, name: cm.metadata.name, key: STATE_KEY }) : undefined;
+  return { state, resourceVersion: cm.metadata.resourceVersion };
 }
 
 /** Write the state; `resourceVersion` undefined means "create, and fail if someone else did". Returns the new resourceVersion. */
@@ -41,7 +43,7 @@ export async function writeState(cluster: Cluster, state: ReleaseState, resource
       annotations: { 'shardship.dev/phase': state.phase, 'shardship.dev/image': state.image, 'shardship.dev/revision': String(state.revision) },
       ...(resourceVersion ? { resourceVersion } : {}),
     },
-    data: { [STATE_KEY]: JSON.stringify(trimmed) },
+    data: { [STATE_KEY]: storedStateText(trimmed) },
   };
   const saved = resourceVersion ? await cluster.replace(cm) : await cluster.create(cm);
   return saved.metadata?.resourceVersion;
