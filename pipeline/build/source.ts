@@ -1,16 +1,19 @@
 // What commit and event is being built: read from git (and the CI's GITHUB_* variables
 // when present). The event-to-source decision is pure (`sourceFromRefs`) and unit tested.
-import { execFile } from 'node:child_process';
 import { UsageError } from '../core/errors.js';
 import type { SourceInfo } from './types.js';
 
-function git(repoDir: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd: repoDir, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(Object.assign(err as Error, { stderr }));
-      else resolve(stdout.trim());
-    });
-  });
+/** What the build stage reads from the checkout: the git adapter (pipeline/git, GitRepo) implements it. */
+export interface SourceRepo {
+  readonly dir: string;
+  /** Full sha of a commit, or undefined when the rev does not name one. */
+  resolveCommit(rev: string): Promise<string | undefined>;
+  /** Committer time, seconds since the epoch. */
+  commitTime(sha: string): Promise<number>;
+  tagsAt(sha: string): Promise<string[]>;
+  /** The branch HEAD is on, undefined when detached. */
+  currentBranch(): Promise<string | undefined>;
+  remoteUrl(name: string): Promise<string | undefined>;
 }
 
 /** A remote URL as a web URL without credentials: git@host:o/r.git -> https://host/o/r. */
@@ -54,30 +57,26 @@ export function sourceFromRefs(f: RefFacts): { branch?: string; pr?: number; ref
   return {};
 }
 
-export async function readSource(repoDir: string, env: NodeJS.ProcessEnv, overrides: { branch?: string; pr?: number } = {}): Promise<SourceInfo> {
-  let sha: string;
-  try {
-    sha = await git(repoDir, ['rev-parse', '--verify', 'HEAD^{commit}']);
-  } catch (e) {
-    throw new UsageError(`${repoDir} is not a git checkout with a commit`, { hint: 'run shardship build inside the repository, after the first commit', cause: e });
+export async function readSource(repo: SourceRepo, env: NodeJS.ProcessEnv, overrides: { branch?: string; pr?: number } = {}): Promise<SourceInfo> {
+  const sha = await repo.resolveCommit('HEAD').catch((e: unknown) => {
+    if (e instanceof UsageError) return undefined; // not a repository at all: same answer
+    throw e;
+  });
+  if (!sha) {
+    throw new UsageError(`${repo.dir} is not a git checkout with a commit`, { hint: 'run shardship build inside the repository, after the first commit' });
   }
-  const [time, tags, localBranch, remote] = await Promise.all([
-    git(repoDir, ['log', '-1', '--format=%ct', sha]),
-    git(repoDir, ['tag', '--points-at', sha]).catch(() => ''),
-    git(repoDir, ['symbolic-ref', '--short', '-q', 'HEAD']).catch(() => ''),
-    git(repoDir, ['remote', 'get-url', 'origin']).catch(() => ''),
-  ]);
+  const [commitTime, gitTags, localBranch, remote] = await Promise.all([repo.commitTime(sha), repo.tagsAt(sha), repo.currentBranch(), repo.remoteUrl('origin')]);
   const refs = sourceFromRefs({
     ...(env.GITHUB_REF ? { ref: env.GITHUB_REF } : {}),
     ...(localBranch ? { localBranch } : {}),
     ...overrides,
   });
   const sourceUrl =
-    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL.replace(/\/$/, '')}/${env.GITHUB_REPOSITORY}` : webUrlOfRemote(remote);
+    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL.replace(/\/$/, '')}/${env.GITHUB_REPOSITORY}` : remote && webUrlOfRemote(remote);
   return {
     sha,
-    commitTime: Number(time),
-    gitTags: tags ? tags.split('\n').filter(Boolean) : [],
+    commitTime,
+    gitTags,
     ...refs,
     ...(sourceUrl ? { sourceUrl } : {}),
   };

@@ -5,6 +5,7 @@ import { processOutput } from '../core/output.js';
 import { readSource } from '../build/source.js';
 import { requireBuildConfig, runBuild } from '../build/run.js';
 import { dockerEngine } from '../docker/engine.js';
+import { GitRepo } from '../git/repo.js';
 import { resolveCredentials } from '../docker/credentials.js';
 import type { PipelineStages, WireOptions } from './stages.js';
 
@@ -14,7 +15,7 @@ export function buildStage(opts: WireOptions): Pick<PipelineStages, 'build'> {
       const build = requireBuildConfig(opts.config);
       const pr = /^refs\/pull\/(\d+)\//.exec(ref)?.[1];
       const branch = /^refs\/heads\/(.+)$/.exec(ref)?.[1];
-      const source = await readSource(opts.repoDir, opts.env, { ...(pr ? { pr: Number(pr) } : {}), ...(branch ? { branch } : {}) });
+      const source = await readSource(new GitRepo(opts.repoDir, opts.env), opts.env, { ...(pr ? { pr: Number(pr) } : {}), ...(branch ? { branch } : {}) });
       const r = await runBuild({
         repoDir: opts.repoDir,
         config: opts.config,

@@ -70,7 +70,7 @@ export interface HooksInstallResult {
  * any, leaving core.hooksPath to them; else write the hooks into the hooks folder.
  */
 export async function installHooks(repo: GitRepo, opts: { force?: boolean; scripts?: HookScripts } = {}): Promise<HooksInstallResult> {
-  const root = (await repo.text(['rev-parse', '--show-toplevel'])).trim();
+  const root = await repo.topLevel();
   const managers = detectManagers(new Set(await readdir(root)));
   if (!managers.length) return { installed: await installClientHooks(repo, opts), managed: [] };
   const edits: ManagerEdit[] = [];

@@ -226,10 +226,9 @@ async function preReceiveSubjects(repo: GitRepo, updates: RefUpdate[], opts: Col
   for (const u of updates) {
     if (ZERO_SHA.test(u.newSha)) continue; // a deletion carries no commits
     // A tag may point at a tree or a blob: no commit reaches those, but the push still puts them on the server.
-    const peeled = (await repo.tryText(['rev-parse', '--verify', '-q', `${u.newSha}^{}`]))?.trim();
-    const type = peeled ? (await repo.text(['cat-file', '-t', peeled])).trim() : undefined;
-    if (peeled && (type === 'tree' || type === 'blob')) {
-      subjects.push(await objectSubject(repo, u.ref, peeled, type, opts));
+    const peeled = await repo.objectAt(`${u.newSha}^{}`);
+    if (peeled && (peeled.type === 'tree' || peeled.type === 'blob')) {
+      subjects.push(await objectSubject(repo, u.ref, peeled.id, peeled.type, opts));
       continue;
     }
     // Only commits no existing ref reaches are new: this covers new branches (old = zeros),
@@ -243,7 +242,7 @@ async function preReceiveSubjects(repo: GitRepo, updates: RefUpdate[], opts: Col
       const oldest = fresh[0];
       if (!oldest) continue; // the commits are all known already (a new branch at an existing commit)
       // A new branch forks from the parent of its oldest new commit: that is its "target".
-      target = (await repo.text(['rev-list', '--parents', '-n', '1', oldest])).trim().split(' ')[1];
+      target = await repo.resolveCommit(`${oldest}^`); // its first parent; none for a root commit
       from = target ?? (await repo.emptyTree());
     }
     const subject = await rangeSubject(repo, { from, to: u.newSha, target, revArgs, label: u.ref }, opts);

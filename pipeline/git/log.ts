@@ -46,20 +46,9 @@ function splitNul(buf: Buffer): Buffer[] {
 const FIELDS = 4;
 
 /** Commits selected by rev-list arguments (already resolved shas), oldest first. */
-export async function readCommits(repo: GitRepo, revArgs: string[], opts: { noWalk?: boolean } = {}): Promise<RawCommit[]> {
+export async function readCommits(repo: GitRepo, revArgs: string[]): Promise<RawCommit[]> {
   const fallback = await repo.configValue('i18n.commitEncoding');
-  const args = [
-    'log',
-    '-z',
-    '--encoding=UTF-8',
-    '--reverse',
-    '--topo-order',
-    '--format=%H%x00%P%x00%an <%ae>%x00%B',
-    ...(opts.noWalk ? ['--no-walk=unsorted'] : []),
-    ...revArgs,
-    '--',
-  ];
-  const parts = splitNul(await repo.run(args));
+  const parts = splitNul(await repo.logBytes(['-z', '--encoding=UTF-8', '--reverse', '--topo-order', '--format=%H%x00%P%x00%an <%ae>%x00%B', ...revArgs, '--']));
   const commits: RawCommit[] = [];
   // With -z each record is followed by a NUL, so a record is FIELDS parts.
   for (let i = 0; i + FIELDS <= parts.length; i += FIELDS) {

@@ -41,9 +41,10 @@ export const registerBuild: CommandModule = (program, ctx) => {
     .option('--json', 'print the result as JSON')
     .action(async (flags: BuildFlags) => {
       // Loaded on use: `shardship --help` registers every command (dockerode, zod schemas).
-      const [{ loadConfig }, { readSource }, { describePlan }, { prepareBuild, requireBuildConfig, runBuild }] = await Promise.all([
+      const [{ loadConfig }, { readSource }, { GitRepo }, { describePlan }, { prepareBuild, requireBuildConfig, runBuild }] = await Promise.all([
         import('../../config/load.js'),
         import('../../build/source.js'),
+        import('../../git/repo.js'),
         import('../../build/plan.js'),
         import('../../build/run.js'),
       ]);
@@ -54,7 +55,7 @@ export const registerBuild: CommandModule = (program, ctx) => {
         pr = Number(flags.pr);
         if (!Number.isInteger(pr) || pr <= 0) throw new UsageError(`--pr ${flags.pr} is not a pull request number`);
       }
-      const source = await readSource(ctx.cwd, ctx.env, { ...(flags.branch ? { branch: flags.branch } : {}), ...(pr !== undefined ? { pr } : {}) });
+      const source = await readSource(new GitRepo(ctx.cwd, ctx.env), ctx.env, { ...(flags.branch ? { branch: flags.branch } : {}), ...(pr !== undefined ? { pr } : {}) });
       const epoch = ctx.env.SOURCE_DATE_EPOCH;
       if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new UsageError(`SOURCE_DATE_EPOCH="${epoch}" is not a number of seconds`);
       const common = {

@@ -10,7 +10,7 @@ import { removeDir, tempDir } from '../../support/service.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'shardship.js');
-const HEAVY = /\/node_modules\/(dockerode|mysql2|@kubernetes\/client-node|node-sql-parser|eslint|typescript|@commitlint\/[^/]+|@secretlint\/[^/]+)\//;
+const HEAVY = /\/node_modules\/(simple-git|dockerode|mysql2|@kubernetes\/client-node|node-sql-parser|eslint|typescript|@commitlint\/[^/]+|@secretlint\/[^/]+)\//;
 const COMMANDS = ['config', 'gate', 'hooks', 'lint-server', 'build', 'migrate', 'release', 'run'];
 
 let dir: string;

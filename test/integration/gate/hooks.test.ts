@@ -63,6 +63,27 @@ describe('shardship hooks', () => {
     // Four CLI start-ups through real hooks: slow on a loaded machine.
   }, 600_000);
 
+  it('the hooks see what git hands them: commit -a\'s temporary index and -c settings', async () => {
+    const r = TempRepo.create({ prefix: 'hooks-env' });
+    try {
+      r.commit('chore: init', { 'a.txt': 'a\n' });
+      expect((await cli(r.dir, ['hooks', 'install'])).code).toBe(0);
+      // Not staged: only `commit -a`'s temporary index (GIT_INDEX_FILE) holds the marker.
+      r.write('a.txt', 'a\n<<<<<<< HEAD\n');
+      const marked = spawnSync('git', ['commit', '-q', '-a', '-m', 'fix: a'], { cwd: r.dir, env: GIT_ENV, encoding: 'utf8' });
+      expect(marked.stdout + marked.stderr).toContain('diff/conflict-markers');
+      expect(marked.status).not.toBe(0);
+      // `git -c` reaches hooks as GIT_CONFIG_PARAMETERS: the gate drops `;` comment lines like git.
+      r.write('a.txt', 'a\nb\n');
+      writeFileSync(join(r.dir, '.git', 'MSG'), '; a comment line, per core.commentChar\nfeat: add b\n');
+      const commented = spawnSync('git', ['-c', 'core.commentChar=;', 'commit', '-q', '-a', '--cleanup=strip', '-F', join(r.dir, '.git', 'MSG')], { cwd: r.dir, env: GIT_ENV, encoding: 'utf8' });
+      expect(commented.stdout + commented.stderr).toContain('gate passed');
+      expect(commented.status).toBe(0);
+    } finally {
+      r.remove();
+    }
+  }, 600_000);
+
   it('prints a ready pre-receive script', async () => {
     const res = await cli(process.cwd(), ['hooks', 'pre-receive']);
     expect(res.code).toBe(0);

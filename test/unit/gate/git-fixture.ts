@@ -29,8 +29,8 @@ export class TempRepo {
     return execFileSync('git', args, { cwd: this.dir, env: GIT_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   }
 
-  gitBuffer(args: string[], input?: Buffer | string): Buffer {
-    return execFileSync('git', args, { cwd: this.dir, env: GIT_ENV, maxBuffer: 256 * 1024 * 1024, ...(input !== undefined ? { input } : {}) });
+  gitBuffer(args: string[], input?: Buffer | string, env: NodeJS.ProcessEnv = GIT_ENV): Buffer {
+    return execFileSync('git', args, { cwd: this.dir, env, maxBuffer: 256 * 1024 * 1024, ...(input !== undefined ? { input } : {}) });
   }
 
   write(path: string, content: string | Buffer): void {
