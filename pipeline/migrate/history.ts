@@ -1,6 +1,6 @@
 // The history table in every physical database (Flyway-style, one row per migration) and the
 // pure decision of what to do with each planned migration given that row.
-import type { ShardConnection } from '../mysql/types.js';
+import type { ShardConnection } from '../core/shards.js';
 import type { PlannedMigration } from './plan-types.js';
 import { compareVersions } from './migration-files.js';
 
