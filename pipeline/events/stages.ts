@@ -13,8 +13,8 @@ export interface PipelineStages {
   control?(req: { action: SlashAction; app?: string }): Promise<ReleaseReport[]>;
 }
 
-/** Release states that mean the rollout did not succeed. */
-export const FAILED_RELEASE_STATES = new Set(['aborted', 'rolled-back', 'failed', 'degraded']);
+/** Release states (as events/wire-release.ts names the phases) that mean the rollout did not succeed. */
+export const FAILED_RELEASE_STATES = new Set(['aborted', 'failed']);
 export const PAUSED_RELEASE_STATES = new Set(['paused']);
 
 /** What the wiring of a real stage needs. */

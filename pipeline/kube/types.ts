@@ -95,7 +95,3 @@ export class NotFoundError extends ServiceError {
     super('kubernetes', `${what} not found`, options);
   }
 }
-
-export function refOf(obj: KubeObject): ObjectRef {
-  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
-}

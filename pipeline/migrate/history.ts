@@ -94,10 +94,6 @@ export async function markRunning(conn: ShardConnection, m: PlannedMigration, st
 
 export const progressSql = `UPDATE ${HISTORY_TABLE} SET statements_done = ? WHERE version = ?`;
 
-export async function recordProgress(conn: ShardConnection, version: string, done: number): Promise<void> {
-  await conn.execute(progressSql, [done, version]);
-}
-
 export async function markFinished(
   conn: ShardConnection,
   version: string,
