@@ -3,7 +3,8 @@
 import { durationMs } from '../config/common.js';
 import { ReleaseConfig } from '../config/release.js';
 import { connectCluster } from '../kube/client.js';
-import { prometheusSource, type MetricsSource } from '../prometheus/client.js';
+import { prometheusSource } from '../prometheus/client.js';
+import { type MetricsSource } from '../release/ports.js';
 import {
   abortRelease,
   pauseRelease,

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { packageRoot } from '../core/package-root.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/cluster.js';
 import { cohortMatch } from './cohorts.js';
 import type { ReleaseSpec, TrafficSplit } from './types.js';
 

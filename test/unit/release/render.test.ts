@@ -23,7 +23,7 @@ import {
 } from '../../../pipeline/release/render.js';
 import { ConfigError } from '../../../pipeline/core/errors.js';
 import { renderWatchObjects } from '../../../pipeline/release/watch.js';
-import type { KubeObject } from '../../../pipeline/kube/types.js';
+import type { KubeObject } from '../../../pipeline/core/cluster.js';
 import { specFor, split } from './fixtures.js';
 
 // Every kind we render, validated against the official schema packages.
