@@ -133,6 +133,23 @@ describe('rendered objects are valid against kubernetes-models / istio / gateway
     expect(t['deployment.yaml'].file).toMatch(/deploy-templates\/app\/deployment\.yaml$/);
   });
 
+  it('a template with a YAML syntax error is a config error at its file and line, not an internal error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shardship-tpl-'));
+    writeFileSync(join(dir, 'service.yaml'), 'apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  labels: {app: [unclosed\n');
+    const t = await loadTemplates(dir);
+    const { spec } = specFor({});
+    try {
+      renderService(t, spec, 'web');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const problem = (e as ConfigError).problems[0]!;
+      expect(problem.position?.file).toBe(join(dir, 'service.yaml'));
+      expect(problem.position?.line).toBeGreaterThanOrEqual(5);
+      expect(problem.hint).toMatch(/YAML syntax/);
+    }
+  });
+
   it('an overriding template keeps its own fields; shardship sets only what it steers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shardship-tpl-'));
     writeFileSync(join(dir, 'deployment.yaml'), readFileSync(new URL('../../../deploy-templates/app/deployment.yaml', import.meta.url), 'utf8').replace('revisionHistoryLimit: 3', 'revisionHistoryLimit: 7'));
