@@ -135,19 +135,15 @@ describe('rendered objects are valid against kubernetes-models / istio / gateway
 
   it('a template with a YAML syntax error is a config error at its file and line, not an internal error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shardship-tpl-'));
-    writeFileSync(join(dir, 'service.yaml'), 'apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  labels: {app: [unclosed\n');
-    const t = await loadTemplates(dir);
-    const { spec } = specFor({});
-    try {
-      renderService(t, spec, 'web');
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(ConfigError);
-      const problem = (e as ConfigError).problems[0]!;
-      expect(problem.position?.file).toBe(join(dir, 'service.yaml'));
-      expect(problem.position?.line).toBeGreaterThanOrEqual(5);
-      expect(problem.hint).toMatch(/YAML syntax/);
-    }
+    const file = join(dir, 'service.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  labels: {app: [unclosed\n');
+    const render = async () => renderService(await loadTemplates(dir), specFor({}).spec, 'web');
+    const error = await render().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const problem = (error as ConfigError).problems[0]!;
+    expect(problem.position?.file).toBe(file);
+    expect(problem.position?.line).toBeGreaterThanOrEqual(5);
+    expect(problem.hint).toMatch(/YAML syntax/);
   });
 
   it('an overriding template keeps its own fields; shardship sets only what it steers', async () => {
