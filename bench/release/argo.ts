@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { writeKubeconfig, type ControlPlane } from '../../test/support/cluster/control-plane.js';
-import type { KubeObject } from '../../pipeline/kube/types.js';
+import type { KubeObject } from '../../pipeline/core/cluster.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ARGO_VERSION = process.env.SHARDSHIP_ARGO_VERSION ?? 'v1.10.1';

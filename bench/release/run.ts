@@ -16,7 +16,7 @@ import { healthy, kubectlRun, readState, sharedControlPlane, stopSharedControlPl
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../../test/support/cluster/fault-proxy.js';
 import { removeDir, tempDir } from '../../test/support/service.js';
 import { connectCluster } from '../../pipeline/kube/client.js';
-import type { Cluster, KubeObject } from '../../pipeline/kube/types.js';
+import type { Cluster, KubeObject } from '../../pipeline/core/cluster.js';
 import { ReleaseConfig } from '../../pipeline/config/release.js';
 import { startRelease, type ReleaseOptions } from '../../pipeline/release/index.js';
 import { ARGO_VERSION, argoActions, argoApp, argoCrdFiles, argoLogTail, buildArgo, rolloutsClient, startArgoController, type ArgoController, type RolloutStatus } from './argo.js';

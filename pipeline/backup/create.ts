@@ -2,16 +2,13 @@
 // limits), each under its migration lock and a read lock on its tables so that the files, row
 // counts, checksums and position are one state. Each finished database writes its entry next
 // to its files; MANIFEST.json is written last, only when every database is there.
-import { statfs } from 'node:fs/promises';
-import { access, constants, mkdir, rm } from 'node:fs/promises';
+import { access, constants, mkdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServiceError, UsageError } from '../core/errors.js';
 import { readHistory, compareVersions, quoteIdentifier } from '../migrate/history.js';
 import { acquireDatabaseLock, releaseDatabaseLock } from '../migrate/locks.js';
-import type { ShardTarget } from '../migrate/plan-types.js';
+import { type ShardConnection, type ShardConnector, ShardError, type ShardTarget } from '../core/shards.js';
 import type { Topology } from '../migrate/topology.js';
-import { MysqlError } from '../mysql/errors.js';
-import type { ShardConnection, ShardConnector } from '../mysql/types.js';
 import { interleave, limiter, type Limits } from './limits.js';
 import {
   DATABASE_ENTRY_FILE,
@@ -173,7 +170,7 @@ export async function createBackup(plan: BackupPlan, opts: CreateBackupOptions):
               entries.set(job.target.database, entry);
               report = { target: job.target, outcome: 'done', tables: Object.keys(entry.tables).length, bytes: entry.files.reduce((n, f) => n + f.bytes, 0), durationMs: Date.now() - t0 };
             } catch (e) {
-              const outcome: DatabaseBackupOutcome = e instanceof LockedError ? 'locked' : e instanceof MysqlError && e.nodeDown ? 'unreachable' : 'failed';
+              const outcome: DatabaseBackupOutcome = e instanceof LockedError ? 'locked' : e instanceof ShardError && e.nodeDown ? 'unreachable' : 'failed';
               report = { target: job.target, outcome, tables: 0, bytes: 0, durationMs: Date.now() - t0, error: errorText(e) };
             }
           }
@@ -315,7 +312,7 @@ async function backupNodes(
             emit({ type: 'database-done', report: r });
           }
         } catch (e) {
-          const outcome: DatabaseBackupOutcome = e instanceof LockedError ? 'locked' : e instanceof MysqlError && e.nodeDown ? 'unreachable' : 'failed';
+          const outcome: DatabaseBackupOutcome = e instanceof LockedError ? 'locked' : e instanceof ShardError && e.nodeDown ? 'unreachable' : 'failed';
           for (const d of dbs) {
             const r: DatabaseBackupReport = { target: d.target, outcome, tables: 0, bytes: 0, durationMs: Date.now() - t0, error: errorText(e) };
             reports.set(d.target.database, r);

@@ -2,7 +2,7 @@
 // compared, and which backups retention keeps. Plain data in, plain data out.
 import { createHash, randomBytes } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
-import type { ShardTarget } from '../migrate/plan-types.js';
+import type { ShardTarget } from '../core/shards.js';
 import type { Topology } from '../migrate/topology.js';
 import type { ListedBackup, TopologySnapshot } from './manifest.js';
 

@@ -5,8 +5,7 @@
 // the executor drops per database under the migration lock, so it never races an apply or undo.
 import { compareVersions, quoteIdentifier } from '../migrate/history.js';
 import { acquireDatabaseLock, releaseDatabaseLock } from '../migrate/locks.js';
-import type { ShardTarget } from '../migrate/plan-types.js';
-import type { ShardConnector } from '../mysql/types.js';
+import type { ShardConnector, ShardTarget } from '../core/shards.js';
 import { limiter, type Limits } from './limits.js';
 import { SNAPSHOT_REGISTRY_TABLE, type Keep } from './plan.js';
 

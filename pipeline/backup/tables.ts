@@ -1,7 +1,7 @@
 // The catalog reads the backup stage shares: which tables a database holds, their row counts
 // and CHECKSUM TABLE values, and the binlog/GTID position.
 import { quoteIdentifier } from '../migrate/history.js';
-import type { ShardConnection } from '../mysql/types.js';
+import type { ShardConnection } from '../core/shards.js';
 import type { Position, TableRecord } from './manifest.js';
 import { isOwnTable } from './plan.js';
 

@@ -4,8 +4,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { quoteIdentifier } from '../migrate/history.js';
-import type { ShardTarget } from '../migrate/plan-types.js';
-import type { ShardConnection, ShardConnector } from '../mysql/types.js';
+import type { ShardConnection, ShardConnector, ShardTarget } from '../core/shards.js';
 import { checkFiles, stageFiles } from './files.js';
 import { interleave, limiter, type Limits } from './limits.js';
 import type { BackupManifest, DatabaseEntry } from './manifest.js';

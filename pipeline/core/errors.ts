@@ -1,5 +1,5 @@
 // One small typed error family. Adapters translate vendor errors into these once, with
-// `cause`; the CLI maps them to exit codes (DESIGN.md: 0 ok, 1 check failed, 2 usage or
+// `cause`; the CLI maps them to exit codes (docs/architecture.md: 0 ok, 1 check failed, 2 usage or
 // config, 3 paused, 4 timed out).
 
 export const ExitCode = {

@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load.js';
 import type { ShardshipConfig } from '../config/schema.js';
 import { ExitCode, isShardshipError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import type { GitHubApi } from '../github/api.js';
+import type { GitHubApi } from './github-api.js';
 import { readActionContext, type ActionContext } from '../github/context.js';
 import { createGitHubApi } from '../github/octokit.js';
 import { actionsRunner, type Runner } from '../github/runner.js';

@@ -5,7 +5,7 @@
 // annotations and the job summary; it is never swallowed.
 import { CheckFailedError, ExitCode, isShardshipError, ServiceError } from '../core/errors.js';
 import type { ShardshipConfig } from '../config/schema.js';
-import type { Annotation, Deployment, GitHubApi } from '../github/api.js';
+import type { Annotation, Deployment, GitHubApi } from './github-api.js';
 import { packLines, publishCheckRun, type CheckReport } from '../github/checks.js';
 import { GitHubNotFoundError } from '../github/errors.js';
 import type { Runner } from '../github/runner.js';

@@ -1,6 +1,7 @@
 // The stage port the event pipeline drives. The actions and `shardship run` wire each entry to
 // the real stage core (gate/build/migrate/release); an entry left out is reported as not run.
 import type { ShardshipConfig } from '../config/schema.js';
+import type { Output } from '../core/output.js';
 import type { BuildReport, GateReport, MigrationReport, ReleaseReport } from '../report/types.js';
 import type { SlashAction } from './slash-command.js';
 
@@ -13,8 +14,8 @@ export interface PipelineStages {
   control?(req: { action: SlashAction; app?: string }): Promise<ReleaseReport[]>;
 }
 
-/** Release states that mean the rollout did not succeed. */
-export const FAILED_RELEASE_STATES = new Set(['aborted', 'rolled-back', 'failed', 'degraded']);
+/** Release states (as events/wire-release.ts names the phases) that mean the rollout did not succeed. */
+export const FAILED_RELEASE_STATES = new Set(['aborted', 'failed']);
 export const PAUSED_RELEASE_STATES = new Set(['paused']);
 
 /** What the wiring of a real stage needs. */
@@ -24,4 +25,6 @@ export interface WireOptions {
   env: NodeJS.ProcessEnv;
   /** The action's inputs (empty outside Actions). */
   input(name: string): string;
+  /** Where a stage's notes go (default: this process's): to stderr, so that they never mix into a `--json` document on stdout. */
+  output?: Output;
 }

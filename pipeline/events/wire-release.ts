@@ -3,7 +3,8 @@
 import { durationMs } from '../config/common.js';
 import { ReleaseConfig } from '../config/release.js';
 import { connectCluster } from '../kube/client.js';
-import { prometheusSource, type MetricsSource } from '../prometheus/client.js';
+import { prometheusSource } from '../prometheus/client.js';
+import { type MetricsSource } from '../release/ports.js';
 import {
   abortRelease,
   pauseRelease,
@@ -15,15 +16,18 @@ import {
   type ReleaseReport as CoreReleaseReport,
 } from '../release/index.js';
 import { UsageError } from '../core/errors.js';
+import { processOutput } from '../core/output.js';
 import type { ReleaseReport, ReleaseStepStatus, RolloutSample } from '../report/types.js';
 import type { PipelineStages, WireOptions } from './stages.js';
 
 const STATE: Record<string, string> = { Completed: 'promoted', Aborted: 'aborted', Frozen: 'failed', Paused: 'paused', Progressing: 'progressing', Aborting: 'aborting', None: 'none' };
 
-export function releaseStage(opts: WireOptions): Pick<PipelineStages, 'release' | 'control'> {
+/** The release options for one app; notes go through Output to stderr, never to stdout. */
+export function releaseOptionsFor(opts: WireOptions): (app: string) => ReleaseOptions {
   const config = opts.config.release ?? ReleaseConfig.parse({});
   const sources = new Map<string, MetricsSource>();
-  const base = (app: string): ReleaseOptions => ({
+  const output = opts.output ?? processOutput();
+  return (app) => ({
     cluster: connectCluster({ ...(opts.env.KUBECONFIG ? { kubeconfigPath: opts.env.KUBECONFIG } : {}), requestTimeoutMs: durationMs(opts.config.timeouts.kubernetes) }),
     metrics: (address: string) =>
       sources.get(address) ?? sources.set(address, prometheusSource(address, { timeoutMs: durationMs(opts.config.timeouts.prometheus) })).get(address)!,
@@ -32,8 +36,13 @@ export function releaseStage(opts: WireOptions): Pick<PipelineStages, 'release' 
     app,
     env: opts.env,
     cwd: opts.repoDir,
-    log: (line) => console.log(line),
+    log: (line) => output.err(line),
   });
+}
+
+export function releaseStage(opts: WireOptions): Pick<PipelineStages, 'release' | 'control'> {
+  const config = opts.config.release ?? ReleaseConfig.parse({});
+  const base = releaseOptionsFor(opts);
   const appsFor = (app: string | undefined): string[] => {
     const all = Object.keys(config.apps);
     if (!app) return all;

@@ -1,9 +1,8 @@
 // Versioned migration file names (Flyway style `V<version>__<description>.sql`) and their order.
 import type { RuleContext } from './types.js';
 import { isString, option } from './changes.js';
-import { compareVersions as compareVersionText } from '../migrate/migration-files.js';
+import { compareVersions as compareVersionText, VERSIONED_MIGRATION_NAME } from '../migrate/migration-files.js';
 
-const VERSIONED = /^V(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const REPEATABLE = /^R__.+\.sql$/;
 
 export interface MigrationName {
@@ -13,9 +12,10 @@ export interface MigrationName {
   description: string;
 }
 
+/** The migrate stage's rule: a name `migrate apply` would refuse (`V1__a b.sql`) is no migration here either. */
 export function parseMigrationName(path: string): MigrationName | undefined {
   const name = path.slice(path.lastIndexOf('/') + 1);
-  const m = VERSIONED.exec(name);
+  const m = VERSIONED_MIGRATION_NAME.exec(name);
   if (!m) return undefined;
   return { version: m[1]!.split(/[._]/).map(Number), versionText: m[1]!, description: m[2]! };
 }

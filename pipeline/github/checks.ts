@@ -2,7 +2,7 @@
 // updates as needed) and the summary is packed under 65,535 characters with an explicit
 // "N more omitted" line. When the token may not write checks (403), the same findings are
 // written as workflow-command annotations and the missing permission is said plainly.
-import type { Annotation, CheckConclusion, GitHubApi } from './api.js';
+import type { Annotation, CheckConclusion, GitHubApi } from '../events/github-api.js';
 import { GitHubPermissionError } from './errors.js';
 import type { Runner } from './runner.js';
 

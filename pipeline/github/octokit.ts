@@ -5,7 +5,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { TimedOutError } from '../core/errors.js';
 import { registerSecret } from '../core/redact.js';
-import type { GitHubApi, Annotation, CheckRunOutput, DeploymentState } from './api.js';
+import type { GitHubApi, Annotation, CheckRunOutput, DeploymentState } from '../events/github-api.js';
 import { translateGitHubError } from './errors.js';
 
 const ShardshipOctokit = Octokit.plugin(retry, throttling);

@@ -1,5 +1,5 @@
 // One comment per PR and purpose, edited in place: found by a hidden marker on its first line.
-import type { GitHubApi } from './api.js';
+import type { GitHubApi } from '../events/github-api.js';
 import { packLines } from './checks.js';
 
 /** GitHub's limit on a comment body. */

@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { loadCredentials, type Credentials } from './kubeconfig.js';
 import { ServiceError, TimedOutError } from '../core/errors.js';
-import { ConflictError, ForbiddenError, NotFoundError, ResourceTypeMissingError, type Cluster, type ClusterStats, type KubeObject, type ObjectRef } from './types.js';
+import { ConflictError, ForbiddenError, NotFoundError, ResourceTypeMissingError, type Cluster, type ClusterStats, type KubeObject, type ObjectRef } from '../core/cluster.js';
 
 interface Resource {
   plural: string;

@@ -5,7 +5,7 @@
 // the Deployments whose pod template its selector matches, by ready replicas, the way
 // kube-proxy spreads over ready endpoints. Used to check routing on any cluster (real or
 // simulated) without sending traffic; `none` collects traffic with nowhere to go.
-import type { KubeObject } from './types.js';
+import type { KubeObject } from '../core/cluster.js';
 
 export interface RoutingObjects {
   virtualServices: KubeObject[];

@@ -3,15 +3,14 @@
 import pLimit from 'p-limit';
 import { durationMs } from '../config/common.js';
 import type { MigrateConfig } from '../config/migrate.js';
-import { MysqlError } from '../mysql/errors.js';
-import type { ShardConnection, ShardConnector } from '../mysql/types.js';
+import { type ShardConnection, type ShardConnector, ShardError, type ShardTarget } from '../core/shards.js';
 import { checkEffect, statementEffect } from './effects.js';
 import { decideMigration, markFinished, markRunning, progressSql, readHistory, ensureHistoryTable, type HistoryRow, type MigrationAction } from './history.js';
 import { acquireDatabaseLock, releaseDatabaseLock } from './locks.js';
 import { chooseAlgorithms, copyRefusal } from './online-ddl.js';
 import { errorObject, statementWhere } from './statement-errors.js';
 import { copyAlterSpecs, type CopyProgress, type OnlineSchemaChanger } from './online-schema-change.js';
-import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration, ShardTarget } from './plan-types.js';
+import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration } from './plan-types.js';
 import { runOnNodes } from './schedule.js';
 import { compareCollected, copiesFromPlan, physicalIndex, readTableDdls, verifySchemas, type CollectedDdl, type DriftReport, type LogicalTableCopies } from './verify.js';
 
@@ -175,7 +174,7 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
             reports.set(db.target.database, { ...base, outcome: 'up-to-date' });
           } else pendingSet.add(db);
         } catch (e) {
-          reports.set(db.target.database, { ...base, outcome: e instanceof MysqlError && e.nodeDown ? 'unreachable' : 'failed', error: errorText(e) });
+          reports.set(db.target.database, { ...base, outcome: e instanceof ShardError && e.nodeDown ? 'unreachable' : 'failed', error: errorText(e) });
         } finally {
           await conn?.close();
         }
@@ -362,7 +361,7 @@ class Executor {
       }
       await releaseDatabaseLock(conn).catch(() => undefined);
     } catch (e) {
-      report.outcome = e instanceof MysqlError && e.nodeDown ? 'unreachable' : 'failed';
+      report.outcome = e instanceof ShardError && e.nodeDown ? 'unreachable' : 'failed';
       report.error = errorText(e);
     } finally {
       await conn?.close();
@@ -497,7 +496,7 @@ class Executor {
         if (writeProgress) await conn.execute(progressSql, progressParams);
         return;
       } catch (e) {
-        if (e instanceof MysqlError && e.kind === 'algorithm-not-supported') {
+        if (e instanceof ShardError && e.kind === 'algorithm-not-supported') {
           lastUnsupported = e;
           continue;
         }
@@ -544,7 +543,7 @@ class Executor {
         await fn();
         return;
       } catch (e) {
-        const retryable = e instanceof MysqlError && (e.kind === 'lock-wait-timeout' || e.kind === 'deadlock');
+        const retryable = e instanceof ShardError && (e.kind === 'lock-wait-timeout' || e.kind === 'deadlock');
         if (!retryable) throw e;
         if (attempt >= retries) {
           throw new StatementFailure(

@@ -1,5 +1,5 @@
 // The capacity cap: every physical database stays small enough to move and restore fast.
-import type { ShardConnection } from '../mysql/types.js';
+import type { ShardConnection } from '../core/shards.js';
 
 export async function databaseSizeBytes(conn: ShardConnection): Promise<number> {
   const [row] = await conn.query<{ bytes: string | number | null }>(

@@ -2,7 +2,7 @@
 // effect. Before re-running the statement a previous run was in, ask information_schema whether
 // its effect is already there. Recognising the effect is pure (statementEffect); checking it
 // reads the catalog.
-import type { ShardConnection } from '../mysql/types.js';
+import type { ShardConnection } from '../core/shards.js';
 import { ALTER_RE, splitTopLevel, stripSql } from './online-ddl.js';
 
 export type EffectCheck =

@@ -1,6 +1,6 @@
 // The history table in every physical database (Flyway-style, one row per migration) and the
 // pure decision of what to do with each planned migration given that row.
-import type { ShardConnection } from '../mysql/types.js';
+import type { ShardConnection } from '../core/shards.js';
 import type { PlannedMigration } from './plan-types.js';
 import { compareVersions } from './migration-files.js';
 
@@ -93,10 +93,6 @@ export async function markRunning(conn: ShardConnection, m: PlannedMigration, st
 }
 
 export const progressSql = `UPDATE ${HISTORY_TABLE} SET statements_done = ? WHERE version = ?`;
-
-export async function recordProgress(conn: ShardConnection, version: string, done: number): Promise<void> {
-  await conn.execute(progressSql, [done, version]);
-}
 
 export async function markFinished(
   conn: ShardConnection,

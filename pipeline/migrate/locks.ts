@@ -1,7 +1,7 @@
 // One apply at a time per physical database: a named server lock (GET_LOCK) held by the session
 // that applies. It dies with the session, so a crashed runner never leaves a stale lock.
 import { createHash } from 'node:crypto';
-import type { ShardConnection } from '../mysql/types.js';
+import type { ShardConnection } from '../core/shards.js';
 import { HISTORY_TABLE } from './history.js';
 
 /** `shardship:<db>`; MariaDB caps lock names at 64 characters, so long names are hashed. */

@@ -34,11 +34,15 @@ export interface MigrationFile {
   comments: { line: number; text: string }[];
 }
 
-const NAME = /^V(\d+(?:[._]\d+)*)__([^\s/\\]+)\.sql$/;
+/**
+ * `V<version>__<description>.sql`, the description without whitespace or path separators. The
+ * one rule for what counts as a versioned migration: the gate parses names with it too.
+ */
+export const VERSIONED_MIGRATION_NAME = /^V(\d+(?:[._]\d+)*)__([^\s/\\]+)\.sql$/;
 
 /** Parse a file name; undefined when it is not a versioned migration. */
 export function parseMigrationName(name: string): { version: string; description: string } | undefined {
-  const m = NAME.exec(name);
+  const m = VERSIONED_MIGRATION_NAME.exec(name);
   if (!m) return undefined;
   return { version: m[1]!.replace(/_/g, '.'), description: m[2]!.replace(/_/g, ' ') };
 }

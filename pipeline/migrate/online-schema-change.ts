@@ -2,8 +2,7 @@
 // can do runs through a table-copy tool that keeps writes flowing (pt-online-schema-change,
 // adapter in pipeline/pt-osc/). The executor calls it from its database job, on the session
 // that holds the database's lock, so the per-node limits and resume rules of any statement hold.
-import type { ShardConnection } from '../mysql/types.js';
-import type { ShardTarget } from './plan-types.js';
+import type { ShardConnection, ShardTarget } from '../core/shards.js';
 import { isSignificant, tokenize, type Token } from './sql-tokens.js';
 
 export interface CopyProgress {

@@ -1,11 +1,6 @@
 // The migration plan: plain data computed from the topology and the migration files, before
 // any shard is touched. The executor (apply) consumes it; `migrate plan --json` prints it.
-
-export interface ShardTarget {
-  node: string;
-  /** Physical database name. */
-  database: string;
-}
+import type { ShardTarget } from '../core/shards.js';
 
 export interface PhysicalStatement {
   /** 0-based position within the migration for this database (the resume point). */

@@ -1,9 +1,9 @@
 // `migrate repair`: the deliberate way out of a refusal. It realigns the recorded checksum of
 // applied migrations with the files, and clears failed rows that ran nothing, printing each change.
 import pLimit from 'p-limit';
-import type { ShardConnection, ShardConnector } from '../mysql/types.js';
+import type { ShardConnection, ShardConnector, ShardTarget } from '../core/shards.js';
 import { HISTORY_TABLE, readHistory, type HistoryRow } from './history.js';
-import type { MigrationPlan, ShardTarget } from './plan-types.js';
+import type { MigrationPlan } from './plan-types.js';
 
 export type RepairChange =
   | { kind: 'checksum'; target: ShardTarget; version: string; from: string; to: string }

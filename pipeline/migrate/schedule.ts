@@ -2,7 +2,7 @@
 // under a global limit smaller than the sum of the per-node limits the next slot goes to the node
 // with the most work left in time (not the next in line): a slow node (far away, loaded) is never
 // kept waiting behind fast nodes' short jobs. Deciding is pure (pickNode); runOnNodes performs.
-import type { ShardTarget } from './plan-types.js';
+import type { ShardTarget } from '../core/shards.js';
 
 export interface NodeLoad {
   node: string;

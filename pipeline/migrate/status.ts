@@ -1,10 +1,10 @@
 // `migrate status`: migration × database matrix from each database's history, plus its size
 // against the capacity cap. Reading is I/O; the matrix and its verdict are plain data.
 import pLimit from 'p-limit';
-import type { ShardConnection, ShardConnector } from '../mysql/types.js';
+import type { ShardConnection, ShardConnector, ShardTarget } from '../core/shards.js';
 import { capacityVerdict, databaseSizeBytes, type CapacityVerdict } from './capacity.js';
 import { readHistory } from './history.js';
-import type { MigrationPlan, ShardTarget } from './plan-types.js';
+import type { MigrationPlan } from './plan-types.js';
 
 export type CellState = 'success' | 'failed' | 'running' | 'pending' | 'changed' | 'unknown';
 

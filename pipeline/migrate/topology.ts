@@ -7,7 +7,7 @@ import type { MigrateConfig } from '../config/migrate.js';
 import { positionOf, type YamlSource } from '../config/yaml-source.js';
 import { expandDataNodes, InlineExpressionError } from './inline-expression.js';
 import { compileAlgorithm, ShardingAlgorithmError } from './sharding-algorithm.js';
-import type { ShardTarget } from './plan-types.js';
+import type { ShardTarget } from '../core/shards.js';
 
 export interface TopologyNode {
   name: string;

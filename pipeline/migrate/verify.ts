@@ -3,8 +3,8 @@
 // the DDL goes through ShardConnection.
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import type { ShardConnection, ShardConnector } from '../mysql/types.js';
-import type { MigrationPlan, ShardTarget } from './plan-types.js';
+import type { ShardConnection, ShardConnector, ShardTarget } from '../core/shards.js';
+import type { MigrationPlan } from './plan-types.js';
 import { quoteIdentifier } from './history.js';
 import { logicalObjectName } from './object-names.js';
 

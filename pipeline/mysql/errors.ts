@@ -1,24 +1,8 @@
-// mysql2 errors translated once into the core error family. `kind` is what the migrate stage
-// decides on (retry a lock wait, try the next ALTER algorithm, mark a node down).
-import { ServiceError } from '../core/errors.js';
+// mysql2 errors translated once into the shard port's `ShardError` (pipeline/core/shards.ts):
+// server errnos and socket codes become the `kind` the stages decide on.
+import { ShardError, type ShardErrorKind } from '../core/shards.js';
 
-export type MysqlErrorKind =
-  | 'lock-wait-timeout'
-  | 'deadlock'
-  | 'unreachable'
-  | 'connection-lost'
-  | 'access-denied'
-  | 'unknown-database'
-  | 'algorithm-not-supported'
-  | 'lock-not-supported'
-  | 'duplicate-column'
-  | 'duplicate-key-name'
-  | 'table-exists'
-  | 'no-such-table'
-  | 'syntax'
-  | 'other';
-
-const BY_ERRNO: Record<number, MysqlErrorKind> = {
+const BY_ERRNO: Record<number, ShardErrorKind> = {
   1205: 'lock-wait-timeout', // ER_LOCK_WAIT_TIMEOUT (also metadata locks under lock_wait_timeout)
   1213: 'deadlock', // ER_LOCK_DEADLOCK
   1045: 'access-denied', // ER_ACCESS_DENIED_ERROR
@@ -35,7 +19,7 @@ const BY_ERRNO: Record<number, MysqlErrorKind> = {
   2006: 'connection-lost',
 };
 
-const BY_CODE: Record<string, MysqlErrorKind> = {
+const BY_CODE: Record<string, ShardErrorKind> = {
   ECONNREFUSED: 'unreachable',
   ETIMEDOUT: 'unreachable',
   EHOSTUNREACH: 'unreachable',
@@ -47,23 +31,6 @@ const BY_CODE: Record<string, MysqlErrorKind> = {
   ER_CANT_CREATE_HANDLER_FILE: 'other',
 };
 
-export class MysqlError extends ServiceError {
-  constructor(
-    readonly kind: MysqlErrorKind,
-    readonly node: string,
-    readonly errno: number | undefined,
-    message: string,
-    options: { hint?: string; cause?: unknown } = {},
-  ) {
-    super(`mysql ${node}`, message, options);
-  }
-
-  /** The session is unusable (server gone or connection dropped). */
-  get nodeDown(): boolean {
-    return this.kind === 'unreachable' || this.kind === 'connection-lost';
-  }
-}
-
 interface VendorError {
   code?: string;
   errno?: number;
@@ -71,20 +38,20 @@ interface VendorError {
   message?: string;
 }
 
-const HINTS: Partial<Record<MysqlErrorKind, string>> = {
+const HINTS: Partial<Record<ShardErrorKind, string>> = {
   unreachable: 'is the node up and is the DSN in its env var right?',
   'access-denied': 'check the user and password in the node DSN env var and its grants',
   'unknown-database': 'create the physical database on its node (see the topology), then re-run',
   'lock-wait-timeout': 'a long transaction holds a lock on the table; retry later or end that transaction',
 };
 
-export function translateMysqlError(e: unknown, node: string, what: string): MysqlError {
-  if (e instanceof MysqlError) return e;
+export function translateMysqlError(e: unknown, node: string, what: string): ShardError {
+  if (e instanceof ShardError) return e;
   const v = (e ?? {}) as VendorError;
   // mysql2 reports server errors with a numeric errno; socket errors carry a string code.
   // A refused connect arrives as an AggregateError (IPv4 + IPv6) with the code on it.
   const kind = (v.errno !== undefined && v.errno > 0 ? BY_ERRNO[v.errno] : undefined) ?? (v.code ? BY_CODE[v.code] : undefined) ?? 'other';
   const detail = v.sqlMessage ?? v.message ?? String(e);
   const hint = HINTS[kind];
-  return new MysqlError(kind, node, v.errno, `${what}: ${detail || v.code || 'error'}`, { cause: e, ...(hint ? { hint } : {}) });
+  return new ShardError(kind, node, v.errno, `${what}: ${detail || v.code || 'error'}`, { cause: e, ...(hint ? { hint } : {}) });
 }

@@ -4,9 +4,8 @@
 import { createPool, type Pool, type PoolConnection } from 'mysql2/promise';
 import { ConfigError } from '../core/errors.js';
 import { registerSecret } from '../core/redact.js';
-import type { ShardTarget } from '../migrate/plan-types.js';
-import { translateMysqlError, type MysqlError } from './errors.js';
-import type { Row, ShardConnection, ShardConnector } from './types.js';
+import type { Row, ShardConnection, ShardConnector, ShardError, ShardTarget } from '../core/shards.js';
+import { translateMysqlError } from './errors.js';
 
 export interface NodeEndpoint {
   host: string;
@@ -171,7 +170,7 @@ class PooledSession implements ShardConnection {
     return this.conn.threadId;
   }
 
-  private fail(e: unknown, what: string): MysqlError {
+  private fail(e: unknown, what: string): ShardError {
     const timedOut = (e as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT';
     const err = translateMysqlError(e, this.target.node, `${this.target.database}: ${what}${timedOut ? ` (no answer within ${this.queryTimeoutMs / 1000}s, timeouts.mysqlQuery)` : ''}`);
     if (err.nodeDown) this.broken = true;

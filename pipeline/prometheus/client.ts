@@ -1,19 +1,8 @@
-// The MetricsSource port over the Prometheus HTTP API (/api/v1/query), with fetch.
+// The release stage's MetricsSource port (release/ports.ts) over the Prometheus HTTP API (/api/v1/query), with fetch.
 // Errors are translated here, once.
 import { ServiceError, TimedOutError } from '../core/errors.js';
+import type { MetricsSample, MetricsSource } from '../release/ports.js';
 import { PromQueryResponse, type PromQueryData } from './schema.js';
-
-/** One instant-query answer reduced to what analysis needs. */
-export interface MetricsSample {
-  /** The value of a scalar, or of the first series of a vector; undefined when the vector is empty. */
-  value: number | undefined;
-  /** Number of series returned (0 = no data). */
-  series: number;
-}
-
-export interface MetricsSource {
-  query(promql: string): Promise<MetricsSample>;
-}
 
 /** Default timeouts.prometheus. */
 export const PROMETHEUS_TIMEOUT_MS = 10_000;

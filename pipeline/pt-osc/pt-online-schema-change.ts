@@ -11,7 +11,7 @@ import { durationMs } from '../config/common.js';
 import { PtOscConfig, type MigrateConfig } from '../config/migrate.js';
 import { ConfigError, ServiceError } from '../core/errors.js';
 import type { CopyAlterRequest, OnlineSchemaChanger } from '../migrate/online-schema-change.js';
-import type { ShardConnection } from '../mysql/types.js';
+import type { ShardConnection } from '../core/shards.js';
 
 export const PT_OSC = 'pt-online-schema-change';
 

@@ -3,8 +3,8 @@
 // through the MetricsSource and Cluster ports.
 import { durationMs } from '../config/common.js';
 import type { AnalysisTemplate } from '../config/release.js';
-import type { Cluster } from '../kube/types.js';
-import type { MetricsSource } from '../prometheus/client.js';
+import type { Cluster } from '../core/cluster.js';
+import type { MetricsSource } from './ports.js';
 import { DeploymentReadModel, PodReadModel, readModel } from './read-models.js';
 import { LABEL_APP, LABEL_TRACK } from './render.js';
 import type { AnalysisRecord, Measurement, MeasurementOutcome } from './types.js';

@@ -17,13 +17,6 @@ export function cohortMatch(c: Cohort): HeaderMatch {
   return { name: c.hashPercent.header.toLowerCase(), regex: bucketRegex(c.hashPercent.percent, c.hashPercent.idFormat) };
 }
 
-export function describeCohort(c: Cohort): string {
-  if ('header' in c) return `header ${c.header.name}: ${c.header.value}`;
-  if ('cookie' in c) return `cookie ${c.cookie.name}=${c.cookie.value}`;
-  if ('userIds' in c) return `${c.userIds.ids.length} user id(s) in ${c.userIds.header}`;
-  return `${c.hashPercent.percent}% of ${c.hashPercent.header} values`;
-}
-
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

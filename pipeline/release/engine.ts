@@ -1,9 +1,9 @@
 // The engine: read state and cluster, plan, apply, write state back; repeat until the
 // release reaches a stopping point (completed, aborted, frozen, paused for a human) or the
 // run's time is up. Every loop starts from the cluster, so a killed runner loses nothing.
-import { ConflictError, type Cluster, type ObjectRef } from '../kube/types.js';
+import { ConflictError, type Cluster, type ObjectRef } from '../core/cluster.js';
 import { ServiceError } from '../core/errors.js';
-import type { MetricsSource } from '../prometheus/client.js';
+import type { MetricsSource } from './ports.js';
 import { resumeAnalysis } from './analysis.js';
 import { planNextStep } from './planner.js';
 import { LABEL_APP, LABEL_TRACK, deploymentName, renderDeployment, type Templates } from './render.js';

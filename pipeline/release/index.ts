@@ -2,8 +2,8 @@
 // ports (Cluster, MetricsSource), the config and an app, and returns a plain ReleaseReport.
 import { ConfigError, UsageError } from '../core/errors.js';
 import type { ReleaseConfig } from '../config/release.js';
-import { ConflictError, type Cluster } from '../kube/types.js';
-import type { MetricsSource } from '../prometheus/client.js';
+import { ConflictError, type Cluster } from '../core/cluster.js';
+import type { MetricsSource } from './ports.js';
 import { drive, observe, type DriveResult } from './engine.js';
 import { canaryWeightOf, describeStep } from './planner.js';
 import { deploymentName, loadTemplates, renderService, type Templates } from './render.js';

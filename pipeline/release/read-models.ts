@@ -4,7 +4,7 @@
 // release cannot do without, is an error naming the object instead of a misread or a crash.
 import { z } from 'zod';
 import { ServiceError } from '../core/errors.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/cluster.js';
 
 const count = z.number().int().nonnegative();
 const StringMap = z.record(z.string(), z.string());

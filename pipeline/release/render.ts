@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { packageRoot } from '../core/package-root.js';
-import type { KubeObject } from '../kube/types.js';
+import { parseYamlSource } from '../config/yaml-source.js';
+import type { KubeObject } from '../core/cluster.js';
 import { cohortMatch } from './cohorts.js';
 import { HttpRouteReadModel, readModel, unusableObject, VirtualServiceReadModel, type HttpRouteMatch } from './read-models.js';
 import type { ReleaseSpec, TrafficSplit } from './types.js';
@@ -57,7 +57,8 @@ export function substitute(file: string, text: string, vars: Record<string, stri
 
 function renderFile(t: Templates, f: TemplateFile, vars: Record<string, string | number>): KubeObject {
   const { file, text } = t[f];
-  const obj = parse(substitute(file, text, vars)) as KubeObject | null;
+  // Substitution keeps every line where it was: a syntax error is reported at the template's own file:line.
+  const obj = parseYamlSource(file, substitute(file, text, vars)).doc.toJS() as KubeObject | null;
   if (!obj || typeof obj !== 'object' || !obj.kind || !obj.metadata) {
     throw new ConfigError([{ path: '', position: { file, line: 1, column: 1 }, message: 'template does not render to a Kubernetes object', hint: 'it needs apiVersion, kind and metadata' }]);
   }

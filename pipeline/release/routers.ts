@@ -1,7 +1,7 @@
 // Traffic routers: the one object that decides where requests go, read and written
 // through the Cluster port. Every `write` is exactly ONE API request.
 import { ConfigError } from '../core/errors.js';
-import type { Cluster, KubeObject, ObjectRef } from '../kube/types.js';
+import type { Cluster, KubeObject, ObjectRef } from '../core/cluster.js';
 import {
   LABEL_TRACK,
   httpRouteRules,

@@ -1,7 +1,7 @@
 // Release state lives in the cluster, in a ConfigMap per app, written with the
 // resourceVersion it was read at: a stale write fails with a ConflictError and the caller
 // re-reads and re-plans. No runner keeps anything on its own disk.
-import { ConflictError, type Cluster, type KubeObject } from '../kube/types.js';
+import { ConflictError, type Cluster, type KubeObject } from '../core/cluster.js';
 import { parseStoredState, storedStateText } from './state-schema.js';
 import type { Actor, HistoryEntry, ReleaseState } from './types.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { packageRoot } from '../core/package-root.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/cluster.js';
 import { substitute } from './render.js';
 
 export const WATCH_TEMPLATE_DIR = join(packageRoot(), 'deploy-templates', 'watch');

@@ -49,7 +49,7 @@ export interface ReleaseReport {
   app: string;
   environment?: string;
   strategy?: string;
-  /** e.g. progressing, paused, promoted, aborted, rolled-back. */
+  /** e.g. progressing, paused, promoted, aborted, failed (events/wire-release.ts names the phases). */
   state: string;
   image?: string;
   steps: { name: string; weight?: number; status: ReleaseStepStatus; note?: string }[];

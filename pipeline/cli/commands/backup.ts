@@ -10,7 +10,7 @@ import type { MigrateConfig } from '../../config/migrate.js';
 import type { Limits } from '../../backup/limits.js';
 import type { NodeAccess } from '../../backup/ports.js';
 import type { Topology } from '../../migrate/topology.js';
-import type { ShardConnector } from '../../mysql/types.js';
+import type { ShardConnector } from '../../core/shards.js';
 import { appliedBy } from './migrate-apply.js';
 import { chooseEnvironment } from './migrate.js';
 

@@ -14,7 +14,7 @@ import { formatDatabaseLine, progressReporter } from '../../migrate/progress.js'
 import type { CellState, StatusReport } from '../../migrate/status.js';
 import type { Topology } from '../../migrate/topology.js';
 import { formatDrift, type DriftReport } from '../../migrate/verify.js';
-import type { ShardConnector } from '../../mysql/types.js';
+import type { ShardConnector } from '../../core/shards.js';
 import { chooseEnvironment, migratePlanHooks } from './migrate.js';
 
 interface CommonFlags {

@@ -74,7 +74,7 @@ export const registerRun: CommandModule = (program, ctx) => {
           })
         : undefined;
       const runner = outputRunner(ctx.output);
-      const wire = { repoDir: ctx.cwd, config, env: ctx.env, input: () => '' };
+      const wire = { repoDir: ctx.cwd, config, env: ctx.env, input: () => '', output: ctx.output };
       const stages = { ...gateStage(wire), ...buildStage(wire), ...migrateStage(wire), ...releaseStage(wire) };
       const outcome = await executePlan(plan, { config, adapters: { github, runner, stages } });
       if (flags.summary) await writeFile(resolve(ctx.cwd, flags.summary), runner.summaries.join('\n'));

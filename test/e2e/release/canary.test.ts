@@ -2,7 +2,7 @@
 // by a real Prometheus scraping the traffic generator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortRelease, pauseRelease, promoteRelease, releaseHistory, releaseStatus, resumeRelease, retryRelease, startRelease } from '../../../pipeline/release/index.js';
-import { ForbiddenError } from '../../../pipeline/kube/types.js';
+import { ForbiddenError } from '../../../pipeline/core/cluster.js';
 import { ServiceError, UsageError } from '../../../pipeline/core/errors.js';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';

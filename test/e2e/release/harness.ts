@@ -26,7 +26,7 @@ import { trafficShares, type RoutingObjects } from '../../../pipeline/kube/share
 import { ReleaseConfig } from '../../../pipeline/config/release.js';
 import { prometheusSource } from '../../../pipeline/prometheus/client.js';
 import type { ReleaseOptions } from '../../../pipeline/release/index.js';
-import type { Cluster, KubeObject } from '../../../pipeline/kube/types.js';
+import type { Cluster, KubeObject } from '../../../pipeline/core/cluster.js';
 
 /** Run against the cluster named by KUBECONFIG instead of the test bed. */
 export const onCluster = process.env.SHARDSHIP_E2E_CLUSTER === '1';

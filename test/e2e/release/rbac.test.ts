@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { main } from '../../../pipeline/cli/main.js';
 import { memoryOutput } from '../../../pipeline/core/output.js';
 import { connectCluster } from '../../../pipeline/kube/client.js';
-import { ForbiddenError } from '../../../pipeline/kube/types.js';
+import { ForbiddenError } from '../../../pipeline/core/cluster.js';
 import { releaseStatus, startRelease } from '../../../pipeline/release/index.js';
 import { serviceAccountKubeconfig, type PolicyRule } from '../../support/cluster/rbac.js';
 import { NS, baseOptions, bedOf, bedOnly, releaseConfig, startHarness, writeConfigFile, type Harness, img } from './harness.js';

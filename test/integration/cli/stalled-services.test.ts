@@ -14,7 +14,7 @@ import { prometheusSource } from '../../../pipeline/prometheus/client.js';
 import { measure } from '../../../pipeline/release/analysis.js';
 import { AnalysisTemplate } from '../../../pipeline/config/release.js';
 import { createShardConnector } from '../../../pipeline/mysql/pool.js';
-import { MysqlError } from '../../../pipeline/mysql/errors.js';
+import { ShardError } from '../../../pipeline/core/shards.js';
 import { startShardNodes, type ShardNodes } from '../../support/mariadb.js';
 import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
 import { removeDir, tempDir } from '../../support/service.js';
@@ -139,8 +139,8 @@ describe('a service that accepts and never answers', () => {
     });
     try {
       const { error, ms } = await rejection(connector.connect({ node: 'n1', database: 'loan_0' }));
-      expect(error).toBeInstanceOf(MysqlError);
-      expect((error as MysqlError).kind).toBe('unreachable');
+      expect(error).toBeInstanceOf(ShardError);
+      expect((error as ShardError).kind).toBe('unreachable');
       expect(error.message).toMatch(/^mysql n1: cannot connect \(database loan_0\)/);
       expect(error.message).not.toContain('secretpw');
       expect(ms).toBeLessThan(3000);
@@ -166,7 +166,7 @@ describe('a MySQL node that stops answering mid-statement', () => {
       const session = await connector.connect({ node: 'n1', database: 'mysql' });
       const { error, ms } = await rejection(session.query('SELECT SLEEP(30)'));
       await session.close();
-      expect(error).toBeInstanceOf(MysqlError);
+      expect(error).toBeInstanceOf(ShardError);
       expect(error.message).toContain('mysql n1: mysql: query failed (no answer within 0.5s, timeouts.mysqlQuery)');
       expect(ms).toBeLessThan(3000);
     } finally {

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCluster } from '../../../pipeline/kube/client.js';
-import { ConflictError, ForbiddenError, ResourceTypeMissingError } from '../../../pipeline/kube/types.js';
+import { ConflictError, ForbiddenError, ResourceTypeMissingError } from '../../../pipeline/core/cluster.js';
 import { main } from '../../../pipeline/cli/main.js';
 import { memoryOutput } from '../../../pipeline/core/output.js';
 import { kubectlRun, sharedControlPlane, startControlPlane, stopControlPlane, type ControlPlane } from '../../support/cluster/control-plane.js';

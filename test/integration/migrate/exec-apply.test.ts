@@ -3,7 +3,7 @@ import { applyMigrations, type ProgressEvent } from '../../../pipeline/migrate/a
 import { migrationStatus } from '../../../pipeline/migrate/status.js';
 import { verifySchemas, copiesFromPlan, formatDrift } from '../../../pipeline/migrate/verify.js';
 import { repairHistory, formatRepairChange } from '../../../pipeline/migrate/repair.js';
-import { MysqlError } from '../../../pipeline/mysql/errors.js';
+import { ShardError } from '../../../pipeline/core/shards.js';
 import { freePort } from '../../support/service.js';
 import { rootQuery } from '../../support/mariadb.js';
 import { connector, execConfig, handPlan, historyRows, SHARDS_PER_DB, useShardFixture, type HandMigration } from './exec-fixture.js';
@@ -214,9 +214,9 @@ describe('migrate apply on real MariaDB shards', () => {
     const bad = connector(f, 4, { ...f.env, SHARD_N1_DSN: f.nodes[0]!.dsn.replace(/:pw-[^@]+@/, ':wrong-password@') });
     try {
       const e = await bad.connect({ node: 'n1', database: 'loan_0' }).catch((x: unknown) => x);
-      expect(e).toBeInstanceOf(MysqlError);
-      expect((e as MysqlError).kind).toBe('access-denied');
-      expect((e as MysqlError).hint).toMatch(/password/);
+      expect(e).toBeInstanceOf(ShardError);
+      expect((e as ShardError).kind).toBe('access-denied');
+      expect((e as ShardError).hint).toMatch(/password/);
     } finally {
       await bad.end();
     }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createShardConnector } from '../../../pipeline/mysql/pool.js';
-import type { ShardConnector } from '../../../pipeline/mysql/types.js';
+import type { ShardConnector } from '../../../pipeline/core/shards.js';
 import type { ExecutorConfig } from '../../../pipeline/migrate/apply.js';
 import type { DatabasePlan, MigrationPlan, PhysicalStatement, PlannedMigration } from '../../../pipeline/migrate/plan-types.js';
 import { rootQuery, startShardNodes, type ShardNode, type ShardNodes } from '../../support/mariadb.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadTemplates, renderDeployment, renderDestinationRule, renderHttpRoute, renderService, renderVirtualService } from '../../../pipeline/release/render.js';
 import { renderWatchObjects } from '../../../pipeline/release/watch.js';
-import type { KubeObject } from '../../../pipeline/kube/types.js';
+import type { KubeObject } from '../../../pipeline/core/cluster.js';
 import { kubectlRun } from '../../support/cluster/control-plane.js';
 import { useTestNamespace } from '../../support/cluster/namespace.js';
 import { specFor, split } from '../../unit/release/fixtures.js';

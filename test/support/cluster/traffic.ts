@@ -10,7 +10,7 @@
 import { createServer, type Server } from 'node:http';
 import { connectCluster } from '../../../pipeline/kube/client.js';
 import { NO_BACKEND, trafficShares, type RoutingObjects } from '../../../pipeline/kube/shares.js';
-import { NotFoundError, ResourceTypeMissingError, type Cluster, type KubeObject } from '../../../pipeline/kube/types.js';
+import { NotFoundError, ResourceTypeMissingError, type Cluster, type KubeObject } from '../../../pipeline/core/cluster.js';
 import { freePort } from '../service.js';
 
 /** Pod-template annotations the test bed acts on (traffic here, pod lifecycle in kwok-stages.yaml). */

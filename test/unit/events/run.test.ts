@@ -8,7 +8,7 @@ import { ShardshipConfig } from '../../../pipeline/config/schema.js';
 import { createGitHubApi } from '../../../pipeline/github/octokit.js';
 import { memoryRunner } from '../../../pipeline/github/runner.js';
 import { startGitHubServer, type GitHubServer } from '../../support/github-server/index.js';
-import type { GitHubApi } from '../../../pipeline/github/api.js';
+import type { GitHubApi } from '../../../pipeline/events/github-api.js';
 import type { MigrationReport, ReleaseReport } from '../../../pipeline/report/types.js';
 
 const example = webhookExample;

@@ -102,6 +102,9 @@ describe('migration names', () => {
     expect(parseMigrationName('migrations/V1_2__add_col.sql')).toEqual({ version: [1, 2], versionText: '1_2', description: 'add_col' });
     expect(parseMigrationName('migrations/v1__lower.sql')).toBeUndefined();
     expect(parseMigrationName('migrations/V1_add.sql')).toBeUndefined();
+    // One rule with the migrate stage, which refuses a description with whitespace.
+    expect(parseMigrationName('migrations/V1__a b.sql')).toBeUndefined();
+    expect(parseMigrationName('migrations/V1__a\tb.sql')).toBeUndefined();
     expect(compareVersions([1, 10], [1, 9])).toBeGreaterThan(0);
     expect(compareVersions([2], [2, 0])).toBe(0);
     expect(compareVersions([3], [10])).toBeLessThan(0);

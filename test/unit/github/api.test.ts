@@ -6,7 +6,7 @@ import { upsertStickyComment } from '../../../pipeline/github/sticky.js';
 import { GitHubNotFoundError, GitHubPermissionError, GitHubValidationError } from '../../../pipeline/github/errors.js';
 import { memoryRunner } from '../../../pipeline/github/runner.js';
 import { startGitHubServer, type GitHubServer } from '../../support/github-server/index.js';
-import type { GitHubApi } from '../../../pipeline/github/api.js';
+import type { GitHubApi } from '../../../pipeline/events/github-api.js';
 
 const SHA = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 let server: GitHubServer;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATIONS_PER_REQUEST, MAX_CHECK_TEXT, chunk, packLines, planCheckRequests } from '../../../pipeline/github/checks.js';
-import type { Annotation } from '../../../pipeline/github/api.js';
+import type { Annotation } from '../../../pipeline/events/github-api.js';
 
 const annotation = (i: number): Annotation => ({ path: `src/f${i}.ts`, startLine: i + 1, endLine: i + 1, level: 'warning', message: `finding ${i}` });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { translateMysqlError, MysqlError } from '../../../pipeline/mysql/errors.js';
+import { ShardError } from '../../../pipeline/core/shards.js';
+import { translateMysqlError } from '../../../pipeline/mysql/errors.js';
 import { parseDsn } from '../../../pipeline/mysql/pool.js';
 import { ConfigError, ServiceError } from '../../../pipeline/core/errors.js';
 import { redact } from '../../../pipeline/core/redact.js';
@@ -21,7 +22,7 @@ describe('mysql2 errors translated once, with cause', () => {
     for (const [errno, code, kind] of cases) {
       const cause = vendor(errno, code, 'boom');
       const e = translateMysqlError(cause, 'n1', 'loan_0: statement failed');
-      expect(e).toBeInstanceOf(MysqlError);
+      expect(e).toBeInstanceOf(ShardError);
       expect(e).toBeInstanceOf(ServiceError);
       expect(e.kind).toBe(kind);
       expect(e.cause).toBe(cause);

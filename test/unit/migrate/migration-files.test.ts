@@ -15,6 +15,7 @@ describe('migration files', () => {
     expect(parseMigrationName('V2024.06.01__x.sql')).toEqual({ version: '2024.06.01', description: 'x' });
     expect(parseMigrationName('R__view.sql')).toBeUndefined();
     expect(parseMigrationName('V1_init.sql')).toBeUndefined();
+    expect(parseMigrationName('V1__a b.sql')).toBeUndefined();
   });
 
   it('compares versions numerically part by part', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCondition, judge, runAnalysis } from '../../../pipeline/release/analysis.js';
 import { AnalysisTemplate } from '../../../pipeline/config/release.js';
-import type { MetricsSource } from '../../../pipeline/prometheus/client.js';
+import type { MetricsSource } from '../../../pipeline/release/ports.js';
 import type { Measurement } from '../../../pipeline/release/types.js';
 
 const m = (outcome: Measurement['outcome']): Measurement => ({ at: 'x', outcome });

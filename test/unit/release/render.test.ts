@@ -23,7 +23,7 @@ import {
 } from '../../../pipeline/release/render.js';
 import { ConfigError } from '../../../pipeline/core/errors.js';
 import { renderWatchObjects } from '../../../pipeline/release/watch.js';
-import type { KubeObject } from '../../../pipeline/kube/types.js';
+import type { KubeObject } from '../../../pipeline/core/cluster.js';
 import { specFor, split } from './fixtures.js';
 
 // Every kind we render, validated against the official schema packages.
@@ -131,6 +131,19 @@ describe('rendered objects are valid against kubernetes-models / istio / gateway
     }
     // Files the folder does not override come from deploy-templates/app.
     expect(t['deployment.yaml'].file).toMatch(/deploy-templates\/app\/deployment\.yaml$/);
+  });
+
+  it('a template with a YAML syntax error is a config error at its file and line, not an internal error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shardship-tpl-'));
+    const file = join(dir, 'service.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  labels: {app: [unclosed\n');
+    const render = async () => renderService(await loadTemplates(dir), specFor({}).spec, 'web');
+    const error = await render().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const problem = (error as ConfigError).problems[0]!;
+    expect(problem.position?.file).toBe(file);
+    expect(problem.position?.line).toBeGreaterThanOrEqual(5);
+    expect(problem.hint).toMatch(/YAML syntax/);
   });
 
   it('an overriding template keeps its own fields; shardship sets only what it steers', async () => {

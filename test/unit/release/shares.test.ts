@@ -1,7 +1,7 @@
 // trafficShares: where requests go, computed from routing objects alone (pure).
 import { describe, expect, it } from 'vitest';
 import { trafficShares, type RoutingObjects } from '../../../pipeline/kube/shares.js';
-import type { KubeObject } from '../../../pipeline/kube/types.js';
+import type { KubeObject } from '../../../pipeline/core/cluster.js';
 
 const NS = 'shop';
 const meta = (name: string, namespace = NS) => ({ name, namespace });

@@ -1,5 +1,5 @@
-// The GitHub port: the calls shardship makes, named after what they do. The octokit adapter
-// (octokit.ts) implements it; everything else in shardship talks to this interface only.
+// The GitHub port of the event pipeline: the calls shardship makes, named after what they do.
+// pipeline/github/octokit.ts implements it; the pipeline talks to this interface only.
 
 export type AnnotationLevel = 'notice' | 'warning' | 'failure';
 

@@ -1,6 +1,7 @@
-// The `Cluster` port: the few Kubernetes verbs the release engine needs, over plain
-// objects. Only pipeline/kube/client.ts talks to the API; everything else sees this.
-import { ServiceError } from '../core/errors.js';
+// The `Cluster` port: the few Kubernetes verbs the release stage (and the environment and backup
+// stages to come) need, over plain objects, with the errors it documents. pipeline/kube/client.ts
+// implements it; no stage sees the Kubernetes client.
+import { ServiceError } from './errors.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -94,8 +95,4 @@ export class NotFoundError extends ServiceError {
   constructor(what: string, options: { cause?: unknown } = {}) {
     super('kubernetes', `${what} not found`, options);
   }
-}
-
-export function refOf(obj: KubeObject): ObjectRef {
-  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
 }
