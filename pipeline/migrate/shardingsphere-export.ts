@@ -61,7 +61,7 @@ const STRUCTURAL = /[.,${}'"`\s\\]/;
 function checkNames(topology: Topology, opts: ShardingSphereExportOptions): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const bad = (what: string, name: string, path: string): void => {
-    if (name === '' || STRUCTURAL.test(name) || name.includes('::')) {
+    if (name === '' || STRUCTURAL.test(name)) {
       problems.push({
         path,
         message: `${what} ${JSON.stringify(name)} cannot be written into a ShardingSphere rule`,
@@ -267,7 +267,11 @@ function modRouting(t: LogicalTable): Routing | undefined {
   const byDb = [...copiesByDatabase(t)];
   const tableNames = byDb[0]![1].map((p) => p.physicalTable);
   const sameTables = byDb.every(([, list]) => list.length === tableNames.length && list.every((p, i) => p.physicalTable === tableNames[i]));
-  const fromZero = (names: string[]): boolean => names.length > 1 && numbered(names)?.from === 0;
+  // ShardingSphere finds the target as <name without trailing digits> + <key % count>, so the prefix must not end in a digit.
+  const fromZero = (names: string[]): boolean => {
+    const n = names.length > 1 ? numbered(names) : undefined;
+    return n !== undefined && n.from === 0 && !/\d$/.test(n.prefix);
+  };
   const dbRouted = fromZero(byDb.map(([db]) => db));
   const tableRouted = sameTables && fromZero(tableNames);
   if ((byDb.length > 1 && !dbRouted) || (tableNames.length > 1 && !tableRouted) || !sameTables || (!dbRouted && !tableRouted)) return undefined;

@@ -88,4 +88,19 @@ describe('export-shardingsphere', () => {
     expect((parse(out.databaseShardingYaml, { customTags: [{ tag: '!SHARDING', collection: 'map', resolve: (v: unknown) => v }, { tag: '!BROADCAST', collection: 'map', resolve: (v: unknown) => v }, { tag: '!SINGLE', collection: 'map', resolve: (v: unknown) => v }] }) as { databaseName: string }).databaseName).toBe("db: 'x' # y");
     expect(placementOf(roundTrip(hostile))).toEqual(placementOf(hostile));
   });
+
+  it('routes an unrouted table by MOD only over shards numbered from 0 whose prefix ends in no digit (how ShardingSphere finds the target)', () => {
+    const layout = (dataNodes: string): Topology =>
+      resolveTopology(
+        MigrateConfig.parse({ environments: { e: { nodes: { n: { dsnEnv: 'N_DSN' } }, databases: { x00: 'n', x01: 'n', s_0: 'n', s_1: 'n' }, tables: { t: { kind: 'sharded', actualDataNodes: dataNodes, shardKey: 'k' } } } } }),
+        'e',
+      );
+    const modded = exportShardingSphere(layout('s_${0..1}.t_${0..1}'), { databaseName: 'd', dataSources: dataSources(layout('s_0.t')) });
+    expect(modded.databaseShardingYaml).toContain('type: MOD');
+    // x00, x01: ShardingSphere would look for x + (k % 2) = x0, x1.
+    const padded = exportShardingSphere(layout('x0${0..1}.t'), { databaseName: 'd', dataSources: dataSources(layout('s_0.t')) });
+    expect(padded.databaseShardingYaml).not.toContain('type: MOD');
+    expect(padded.databaseShardingYaml).toContain('# NOTE: t: no strategy in the topology and no numbered shards to route to; ShardingSphere sends its statements to every shard');
+    expect(padded.databaseShardingYaml).toContain('actualDataNodes: x0${0..1}.t');
+  });
 });
