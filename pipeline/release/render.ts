@@ -55,7 +55,11 @@ export function substitute(file: string, text: string, vars: Record<string, stri
 }
 
 function renderFile(t: Templates, f: TemplateFile, vars: Record<string, string | number>): KubeObject {
-  const { file, text } = t[f];
+  return renderObject(t[f].file, t[f].text, vars);
+}
+
+/** One template file as a Kubernetes object (the env stage's templates use it too). */
+export function renderObject(file: string, text: string, vars: Record<string, string | number>): KubeObject {
   const obj = parse(substitute(file, text, vars)) as KubeObject | null;
   if (!obj || typeof obj !== 'object' || !obj.kind || !obj.metadata) {
     throw new ConfigError([{ path: '', position: { file, line: 1, column: 1 }, message: 'template does not render to a Kubernetes object', hint: 'it needs apiVersion, kind and metadata' }]);
