@@ -61,7 +61,8 @@ export function renderCredentials(plan: EnvironmentPlan, password: string): Kube
     kind: 'Secret',
     metadata: { name: CREDENTIALS_SECRET, namespace: plan.namespace, labels: environmentLabels(plan) },
     type: 'Opaque',
-    stringData: { username: plan.user, password },
+    // Keys as the proxy pod's env (envFrom): its data sources' login and its own (the apps log in to the proxy as the same user).
+    stringData: { username: plan.user, password, SHARDSHIP_DB_USER: plan.user, SHARDSHIP_DB_PASSWORD: password, SHARDSHIP_PROXY_USER: plan.user, SHARDSHIP_PROXY_PASSWORD: password },
   };
 }
 

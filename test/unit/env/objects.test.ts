@@ -29,7 +29,7 @@ describe('environment objects', () => {
 
   it('the Secret holds the user and password; the apps read them from it, never from their spec', async () => {
     const secret = renderCredentials(plan, 'pw-123');
-    expect(secret.stringData).toEqual({ username: plan.user, password: 'pw-123' });
+    expect(secret.stringData).toMatchObject({ username: plan.user, password: 'pw-123', SHARDSHIP_DB_USER: plan.user, SHARDSHIP_DB_PASSWORD: 'pw-123' });
     const release = ReleaseConfig.parse({ namespace: 'loans', apps: { 'loan-service': { port: 8080, replicas: 4, router: { service: {} } } } });
     const [deployment, service] = renderApps(plan, [{ spec: resolveSpec(release, 'loan-service'), templates: await loadTemplates() }], 'reg/loan:1');
     expect(deployment).toMatchObject({ kind: 'Deployment', metadata: { name: 'loan-service-stable', namespace: 'env-pr-12' }, spec: { replicas: 1 } });
