@@ -37,6 +37,8 @@ const config = EnvConfig.parse({ namespacePrefix: PREFIX, databasePrefix: `e${pr
 
 beforeAll(async () => {
   [plane, nodes] = await Promise.all([sharedControlPlane(), startShardNodes(2)]);
+  // env up grants each environment's databases to its own user: the node's user needs GRANT OPTION (docs/environments.md).
+  for (const n of nodes.nodes) await rootQuery(n, "GRANT ALL PRIVILEGES ON *.* TO 'shardship'@'127.0.0.1' WITH GRANT OPTION");
   const env = { SHARD_N1_DSN: nodes.nodes[0]!.dsn, SHARD_N2_DSN: nodes.nodes[1]!.dsn };
   shards = createShardConnector({ environment: 'prod', nodes: { n1: { dsnEnv: 'SHARD_N1_DSN' }, n2: { dsnEnv: 'SHARD_N2_DSN' } }, env, nodeConcurrency: 4, connectTimeoutMs: 1000 });
   mkdirSync(join(dir, 'migrations'));
@@ -113,8 +115,8 @@ describe('env up and down', () => {
     const second = await upEnvironment(request('halfway'), { ...base, readyTimeoutMs: 0 });
     expect(second.missing).toEqual([]);
     expect(second.status).toBe('ready');
-    // Only n2's databases ran migrations: 4 statements each (3 CREATE + 1 ALTER).
-    expect(second.statementsRun).toBe(8);
+    // Only n2's databases ran migrations: 9 statements each (4 t_order shards created and altered, t_config created).
+    expect(second.statementsRun).toBe(18);
     expect(second.seedStatements).toBe(1);
     expect((await downEnvironment('halfway', downOpts())).exitCode).toBe(0);
   }, 180_000);
@@ -143,20 +145,22 @@ describe('env up and down', () => {
   it('gc removes only expired environments, and an API failure removes nothing', async () => {
     await upEnvironment(request('short', { ttlMs: 60_000 }), { ...base, readyTimeoutMs: 0 });
     await upEnvironment(request('long'), { ...base, readyTimeoutMs: 0 });
+    mkdirSync(join(dir, 'fault'));
     const proxy: FaultProxy = await startFaultProxy(plane, join(dir, 'fault'));
     try {
       proxy.apiError({ status: 503, count: 1000, verb: 'list', pathIncludes: 'configmaps' });
       const failing = connectCluster({ kubeconfigPath: proxy.kubeconfigPath, retries: 1, backoffMs: 10 });
       const later = () => new Date(Date.now() + 24 * 3_600_000);
       await expect(gcEnvironments({ ...downOpts(), cluster: failing, now: later })).rejects.toThrow(/503|API server error/);
-      expect(await databasesOn(0, `${config.databasePrefix}%`)).toHaveLength(4);
+      expect(await databasesOn(0, `${config.databasePrefix}short__%`)).toHaveLength(2);
     } finally {
       await proxy.stop();
     }
     const gc = await gcEnvironments({ ...downOpts(), now: () => new Date(Date.now() + 10 * 60_000) });
     expect(gc.removed.map((r) => r.name)).toEqual(['short']);
     expect(gc.kept.map((k) => k.name)).toContain('long');
-    expect(await databasesOn(0, `${config.databasePrefix}%`)).toEqual([`${config.databasePrefix}long__loan_0`, `${config.databasePrefix}long__loan_1`]);
+    expect(await databasesOn(0, `${config.databasePrefix}short__%`)).toEqual([]);
+    expect(await databasesOn(0, `${config.databasePrefix}long__%`)).toEqual([`${config.databasePrefix}long__loan_0`, `${config.databasePrefix}long__loan_1`]);
     expect((await downEnvironment('long', downOpts())).exitCode).toBe(0);
   }, 180_000);
 });
