@@ -14,7 +14,7 @@ export async function waitForDeployments(cluster: EnvironmentCluster, namespace:
   for (;;) {
     const next: string[] = [];
     for (const name of waiting) {
-      const d = (await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name })) as (KubeObject & DeploymentStatus) | undefined;
+      const d = await cluster.get<KubeObject & DeploymentStatus>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
       if (!d || (d.status?.availableReplicas ?? 0) < (d.spec?.replicas ?? 1)) next.push(name);
     }
     waiting = next;

@@ -9,6 +9,7 @@ import { UsageError } from '../../core/errors.js';
 import { versioned, type Output } from '../../core/output.js';
 import type { ShardshipConfig } from '../../config/schema.js';
 import type { EnvConfig } from '../../config/env.js';
+import type { LoadedConfig } from '../../config/load.js';
 import type { ShardConnector } from '../../mysql/types.js';
 import type { BulkUpReport, UpReport } from '../../env/up.js';
 import type { DownReport, GcReport } from '../../env/down.js';
@@ -24,7 +25,7 @@ interface CommonFlags {
 interface Loaded {
   config: ShardshipConfig;
   env: EnvConfig;
-  source: Awaited<ReturnType<typeof import('../../config/load.js').loadConfig>>['source'];
+  source: LoadedConfig['source'];
 }
 
 async function load(ctx: CliContext, flags: CommonFlags): Promise<Loaded> {

@@ -71,7 +71,7 @@ afterAll(async () => {
 const request = (name: string, extra: Record<string, unknown> = {}) => ({ name, owner: 'alice', ttlMs: 3_600_000, image: 'registry.local/loans:1', ...extra });
 const kubectl = async (args: string[]) => (await kubectlRun(plane, args)).stdout;
 const databasesOn = async (i: number, like: string) => ((await rootQuery(nodes.nodes[i]!, 'SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ORDER BY 1', [like])) as { s: string }[]).map((r) => r.s);
-const downOpts = () => ({ cluster: base.cluster, shards: async () => shards, config, namespaceTimeoutMs: 0 });
+const downOpts = () => ({ cluster: base.cluster, shards: () => Promise.resolve(shards), config, namespaceTimeoutMs: 0 });
 
 describe('env up and down', () => {
   it('up creates the namespace, quota, Secret, proxy and apps, and migrated, verified, seeded databases; down removes exactly that', async () => {
@@ -90,7 +90,7 @@ describe('env up and down', () => {
     expect(history.map((h) => h.version)).toEqual(['1', '2']);
     // user_id 6 -> loan_2.t_order_1 (the seed routed by the shard key)
     expect(await rootQuery(nodes.nodes[1]!, `SELECT id, status FROM ${db}loan_2.t_order_1`)).toEqual([{ id: 3, status: null }]);
-    const listed = await listEnvironments({ cluster: base.cluster, shards: async () => shards, capBytes: () => 1048576 });
+    const listed = await listEnvironments({ cluster: base.cluster, shards: () => Promise.resolve(shards), capBytes: () => 1048576 });
     expect(listed.environments.find((e) => e.name === 'PR-1')).toMatchObject({ pr: 1, owner: 'alice', image: 'registry.local/loans:1', status: 'ready', databases: 4, capBytes: 1048576, bytes: expect.any(Number) });
 
     const down = await downEnvironment('PR-1', downOpts());
