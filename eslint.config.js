@@ -7,7 +7,7 @@ import globals from 'globals';
 // adapters implement the ports and are the only code importing vendor clients; the wiring
 // (cli/, events/ action and wire-* files, actions/) builds adapters and injects them.
 export const ADAPTER_FOLDERS = ['git', 'docker', 'mysql', 'kube', 'prometheus', 'github', 'pt-osc', 'backup-tools', 'lint'];
-export const STAGE_FOLDERS = ['core', 'config', 'gate', 'build', 'migrate', 'backup', 'release', 'report'];
+export const STAGE_FOLDERS = ['env', 'core', 'config', 'gate', 'build', 'migrate', 'backup', 'release', 'report'];
 export const VENDOR_CLIENTS = ['mysql2', 'dockerode', '@kubernetes/client-node', '@octokit/*', '@actions/*', 'simple-git', 'eslint', 'node:child_process', 'child_process'];
 const adapterImport = `^(\\.\\./)+(${ADAPTER_FOLDERS.join('|')})/`;
 // esquery ends a regex at the first '/': the selectors spell it \x2F.

@@ -5,6 +5,7 @@ import { GateConfig } from './gate.js';
 import { BuildConfig } from './build.js';
 import { MigrateConfig } from './migrate.js';
 import { BackupConfig } from './backup.js';
+import { EnvConfig } from './env.js';
 import { ReleaseConfig } from './release.js';
 import { TimeoutsConfig } from './timeouts.js';
 
@@ -16,6 +17,7 @@ export const ShardshipConfig = z
     migrate: MigrateConfig.optional(),
     backup: BackupConfig.optional(),
     release: ReleaseConfig.optional(),
+    env: EnvConfig.optional(),
     timeouts: TimeoutsConfig.default(TimeoutsConfig.parse({})),
     /** Branch -> environment, used by the pipeline on push. */
     environments: z.record(z.string(), z.strictObject({ branch: z.string() })).default({}),

@@ -96,3 +96,8 @@ export class NotFoundError extends ServiceError {
     super('kubernetes', `${what} not found`, options);
   }
 }
+
+/** The reference of an object to read or delete it (cluster-scoped kinds ignore the namespace). */
+export function refOf(obj: KubeObject): ObjectRef {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
+}

@@ -13,10 +13,15 @@ interface Resource {
   plural: string;
   /** API group ('' for core). */
   group: string;
+  /** Not in a namespace (Namespace itself): the path has no /namespaces/<ns>. */
+  clusterScoped?: boolean;
 }
 
-// The kinds the release engine reads and writes.
+// The kinds the release engine and the environments stage read and write.
 const RESOURCES: Record<string, Resource> = {
+  'v1/Namespace': { plural: 'namespaces', group: '', clusterScoped: true },
+  'v1/ResourceQuota': { plural: 'resourcequotas', group: '' },
+  'v1/Secret': { plural: 'secrets', group: '' },
   'v1/ConfigMap': { plural: 'configmaps', group: '' },
   'v1/Service': { plural: 'services', group: '' },
   'v1/Pod': { plural: 'pods', group: '' },
@@ -115,7 +120,8 @@ class KubeCluster implements Cluster {
     const res = RESOURCES[`${apiVersion}/${kind}`];
     if (!res) throw new ServiceError('kubernetes', `shardship does not know the REST path of ${apiVersion} ${kind}`);
     const root = res.group ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-    const path = `${root}/namespaces/${encodeURIComponent(namespace)}/${res.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+    const scope = res.clusterScoped ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+    const path = `${root}${scope}/${res.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
     return { path, resource: res.group ? `${res.plural}.${res.group}` : res.plural };
   }
 

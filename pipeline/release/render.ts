@@ -56,7 +56,11 @@ export function substitute(file: string, text: string, vars: Record<string, stri
 }
 
 function renderFile(t: Templates, f: TemplateFile, vars: Record<string, string | number>): KubeObject {
-  const { file, text } = t[f];
+  return renderObject(t[f].file, t[f].text, vars);
+}
+
+/** One template file as a Kubernetes object (the env stage's templates use it too). */
+export function renderObject(file: string, text: string, vars: Record<string, string | number>): KubeObject {
   // Substitution keeps every line where it was: a syntax error is reported at the template's own file:line.
   const obj = parseYamlSource(file, substitute(file, text, vars)).doc.toJS() as KubeObject | null;
   if (!obj || typeof obj !== 'object' || !obj.kind || !obj.metadata) {

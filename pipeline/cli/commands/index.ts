@@ -13,6 +13,7 @@ export const commandLoaders: Record<string, () => Promise<CommandModule[]>> = {
   migrate: async () => [(await import('./migrate.js')).registerMigrate, (await import('./migrate-apply.js')).registerMigrateApply, (await import('./migrate-undo.js')).registerMigrateUndo],
   release: async () => [(await import('./release.js')).registerRelease],
   backup: async () => [(await import('./backup.js')).registerBackup],
+  env: async () => [(await import('./env.js')).registerEnv],
   run: async () => [(await import('./run.js')).registerRun],
 };
 

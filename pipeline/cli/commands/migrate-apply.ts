@@ -51,7 +51,8 @@ async function openSession(ctx: CliContext, flags: CommonFlags): Promise<Session
   };
 }
 
-async function connectorFor(ctx: CliContext, config: MigrateConfig, topology: Topology, timeouts?: TimeoutsConfig): Promise<ShardConnector> {
+/** The shard nodes of `topology`, from the DSNs its env vars hold (also `shardship env`). */
+export async function connectorFor(ctx: Pick<CliContext, 'env'>, config: MigrateConfig, topology: Topology, timeouts?: TimeoutsConfig): Promise<ShardConnector> {
   // mysql2 loads only when a command connects.
   const [{ createShardConnector }, { durationMs }, { DEFAULT_TIMEOUTS }] = await Promise.all([
     import('../../mysql/pool.js'),
