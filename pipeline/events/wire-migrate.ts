@@ -1,5 +1,6 @@
 // Wires the migrate core into the stage port: a plan (pull requests: no database is touched)
 // or plan + apply on every physical shard of the environment.
+import { actorLine, currentActor } from '../core/actor.js';
 import { durationMs } from '../config/common.js';
 import { applyMigrations, type DatabaseReport } from '../migrate/apply.js';
 import { migrateSection, planMigrations } from '../migrate/plan.js';
@@ -31,7 +32,7 @@ export function migrateStage(opts: WireOptions): Pick<PipelineStages, 'migrate'>
           connections,
           config: migrate,
           nodeConcurrency: Object.fromEntries(topology.nodes.map((n) => [n.name, n.concurrency])),
-          appliedBy: opts.env.GITHUB_ACTOR ? `${opts.env.GITHUB_ACTOR} (${opts.env.GITHUB_REPOSITORY ?? 'github'} run ${opts.env.GITHUB_RUN_ID ?? '?'})` : 'shardship pipeline',
+          appliedBy: actorLine(currentActor(opts.env)),
         });
         return { environment, plan, results: run.databases.flatMap((db) => shardResults(db, plan.migrations.map((m) => m.version))) };
       } finally {

@@ -3,6 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { actorLine, currentActor } from '../../core/actor.js';
 import { versioned } from '../../core/output.js';
 import type { CliContext, CommandModule } from '../context.js';
 import type { BackupConfig } from '../../config/backup.js';
@@ -11,7 +12,6 @@ import type { Limits } from '../../backup/limits.js';
 import type { NodeAccess } from '../../backup/ports.js';
 import type { Topology } from '../../migrate/topology.js';
 import type { ShardConnector } from '../../mysql/types.js';
-import { appliedBy } from './migrate-apply.js';
 import { chooseEnvironment } from './migrate.js';
 
 interface Flags {
@@ -229,7 +229,7 @@ export const registerBackup: CommandModule = (program: Command, ctx: CliContext)
           request: { ...(opts.databases ? { databases: opts.databases } : {}), ...(opts.tables ? { tables: opts.tables } : {}) },
           replace: Boolean(opts.replace),
           acceptTopologyChange: Boolean(opts.acceptTopologyChange),
-          restoredBy: appliedBy(ctx.env),
+          restoredBy: actorLine(currentActor(ctx.env)),
           onProgress: (e) => {
             const r = e.report;
             line(`${`${r.target.node}/${r.target.database}`.padEnd(24)} ${r.outcome === 'restored' ? p().green(r.outcome) : p().red(r.outcome)}  ${r.tables.length} tables  ${(r.durationMs / 1000).toFixed(1)}s${r.error ? `\n    ${r.error}` : ''}`);

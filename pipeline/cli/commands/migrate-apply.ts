@@ -1,10 +1,10 @@
 // `shardship migrate apply|status|verify|repair`: the executing half of shard-aware migrations,
 // added to the `migrate` command that migrate.ts (plan/lint) creates.
-import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { CliContext, CommandModule } from '../context.js';
 import type { MigrateConfig } from '../../config/migrate.js';
 import type { TimeoutsConfig } from '../../config/timeouts.js';
+import { actorLine, currentActor } from '../../core/actor.js';
 import { UsageError } from '../../core/errors.js';
 import { versioned, type Output } from '../../core/output.js';
 import type { MigrationRun } from '../../migrate/apply.js';
@@ -75,19 +75,6 @@ async function snapshotPort(ctx: CliContext, config: MigrateConfig) {
   if (mode === 'never') return undefined;
   const [{ snapshotHook }, { readMigrations }, path] = await Promise.all([import('../../backup/snapshot.js'), import('../../migrate/migration-files.js'), import('node:path')]);
   return snapshotHook(mode, await readMigrations(path.resolve(ctx.cwd, config.directory), { cwd: ctx.cwd }));
-}
-
-/** Who applied: recorded in every history row. */
-export function appliedBy(env: NodeJS.ProcessEnv): string {
-  if (env.SHARDSHIP_APPLIED_BY) return env.SHARDSHIP_APPLIED_BY;
-  if (env.GITHUB_ACTOR) return `${env.GITHUB_ACTOR} (${env.GITHUB_REPOSITORY ?? 'github'} run ${env.GITHUB_RUN_ID ?? '?'})`;
-  let user = 'unknown';
-  try {
-    user = userInfo().username;
-  } catch {
-    // No passwd entry (containers): keep "unknown".
-  }
-  return `${user}@${hostname()}`;
 }
 
 const CELL: Record<CellState, string> = { success: 'ok', failed: 'FAILED', running: 'RUNNING', pending: '-', changed: 'CHANGED', unknown: '?' };
@@ -199,7 +186,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
           nodeConcurrency: Object.fromEntries(s.topology.nodes.map((n) => [n.name, n.concurrency])),
           ...(opts.canary ? { canary: opts.canary } : {}),
           stopOnError: Boolean(opts.stopOnError),
-          appliedBy: appliedBy(ctx.env),
+          appliedBy: actorLine(currentActor(ctx.env)),
           lockTimeoutSeconds: opts.lockTimeout,
           onProgress: (e) => progress.onProgress(e),
           // The after-check is `migrate verify` over the tables the plan touches.

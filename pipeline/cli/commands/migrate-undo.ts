@@ -1,9 +1,9 @@
 // `shardship migrate undo VERSION`: puts back the tables the pre-migration snapshot of VERSION
 // holds and its history rows, on every database (pipeline/backup/snapshot.ts does the work).
 import type { Command } from 'commander';
+import { actorLine, currentActor } from '../../core/actor.js';
 import { versioned } from '../../core/output.js';
 import type { CliContext, CommandModule } from '../context.js';
-import { appliedBy } from './migrate-apply.js';
 import { chooseEnvironment } from './migrate.js';
 
 export const registerMigrateUndo: CommandModule = (program: Command, ctx: CliContext) => {
@@ -43,7 +43,7 @@ export const registerMigrateUndo: CommandModule = (program: Command, ctx: CliCon
           connections,
           limits: { concurrency: config.concurrency, nodeConcurrency: config.nodeConcurrency, perNode: Object.fromEntries(topology.nodes.map((n) => [n.name, n.concurrency])), threads: 1 },
           lockTimeoutSeconds: Math.max(1, Math.round(durationMs(backup.lockTimeout) / 1000)),
-          undoneBy: appliedBy(ctx.env),
+          undoneBy: actorLine(currentActor(ctx.env)),
         });
         const p = ctx.output.paint;
         if (opts.json) ctx.output.json(versioned(run));
