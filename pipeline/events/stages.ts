@@ -1,6 +1,7 @@
 // The stage port the event pipeline drives. The actions and `shardship run` wire each entry to
 // the real stage core (gate/build/migrate/release); an entry left out is reported as not run.
 import type { ShardshipConfig } from '../config/schema.js';
+import type { YamlSource } from '../config/yaml-source.js';
 import type { BuildReport, GateReport, MigrationReport, ReleaseReport } from '../report/types.js';
 import type { SlashAction } from './slash-command.js';
 
@@ -21,6 +22,8 @@ export const PAUSED_RELEASE_STATES = new Set(['paused']);
 export interface WireOptions {
   repoDir: string;
   config: ShardshipConfig;
+  /** The parsed shardship.yaml, so that config errors name its file:line (absent when defaulted). */
+  source?: YamlSource;
   env: NodeJS.ProcessEnv;
   /** The action's inputs (empty outside Actions). */
   input(name: string): string;

@@ -12,7 +12,6 @@ import type { Limits } from '../../backup/limits.js';
 import type { NodeAccess } from '../../backup/ports.js';
 import type { Topology } from '../../migrate/topology.js';
 import type { ShardConnector } from '../../mysql/types.js';
-import { chooseEnvironment } from './migrate.js';
 
 interface Flags {
   config: string;
@@ -41,12 +40,12 @@ const list = (v: string) =>
 
 async function openSession(ctx: CliContext, flags: Flags, opts: { connect: boolean; environment?: string }): Promise<Session> {
   // Loaded on use: `shardship --help` registers every command.
-  const [{ loadConfig }, { BackupConfig }, { durationMs }, { migrateSection }, { resolveTopology }] = await Promise.all([
+  const [{ loadConfig }, { BackupConfig }, { durationMs }, { migrateSection }, { openMigrateSession }] = await Promise.all([
     import('../../config/load.js'),
     import('../../config/backup.js'),
     import('../../config/common.js'),
     import('../../migrate/plan.js'),
-    import('../../migrate/topology.js'),
+    import('../../session/migrate.js'),
   ]);
   const loaded = await loadConfig(ctx.cwd, flags.config);
   const backup = BackupConfig.parse(loaded.config.backup ?? {});
@@ -62,15 +61,15 @@ async function openSession(ctx: CliContext, flags: Flags, opts: { connect: boole
     close: () => Promise.resolve(),
   };
   if (!opts.connect) return session;
-  const environment = opts.environment ?? chooseEnvironment(migrate, flags.env);
-  const topology = resolveTopology(migrate, environment, loaded.source);
-  const { createShardConnector, parseDsn } = await import('../../mysql/pool.js');
-  const connections = createShardConnector({
-    environment,
-    nodes: Object.fromEntries(topology.nodes.map((n) => [n.name, { dsnEnv: n.dsnEnv, concurrency: n.concurrency }])),
+  const migrateSession = openMigrateSession({
+    cwd: ctx.cwd,
+    config: loaded.config,
+    ...(loaded.source ? { source: loaded.source } : {}),
+    environment: opts.environment ?? flags.env,
     env: ctx.env,
-    nodeConcurrency: backup.nodeConcurrency,
   });
+  const { environment, topology } = migrateSession;
+  const [connections, { parseDsn }] = await Promise.all([migrateSession.connect({ nodeConcurrency: backup.nodeConcurrency }), import('../../mysql/pool.js')]);
   for (const n of topology.nodes) {
     session.access[n.name] = parseDsn(ctx.env[n.dsnEnv]!, { node: n.name, dsnEnv: n.dsnEnv, path: `migrate.environments.${environment}.nodes.${n.name}.dsnEnv` });
   }
