@@ -3,12 +3,7 @@
 import type { Command } from 'commander';
 import type { CliContext, CommandModule } from '../context.js';
 import { UsageError } from '../../core/errors.js';
-import { versioned, type Output } from '../../core/output.js';
-import type { MigrationRun } from '../../migrate/apply.js';
-import { formatBytes } from '../../migrate/capacity.js';
-import { formatDatabaseLine, progressReporter } from '../../migrate/progress.js';
-import type { CellState, StatusReport } from '../../migrate/status.js';
-import { formatDrift, type DriftReport } from '../../migrate/verify.js';
+import { versioned } from '../../core/output.js';
 import type { ShardConnector } from '../../mysql/types.js';
 import type { MigrateSession } from '../../session/migrate.js';
 
@@ -25,53 +20,6 @@ async function connectSession(ctx: CliContext, flags: CommonFlags): Promise<{ se
   const loaded = await loadConfig(ctx.cwd, flags.config);
   const session = openMigrateSession({ cwd: ctx.cwd, config: loaded.config, ...(loaded.source ? { source: loaded.source } : {}), environment: flags.env, env: ctx.env });
   return { session, connections: await session.connect() };
-}
-
-const CELL: Record<CellState, string> = { success: 'ok', failed: 'FAILED', running: 'RUNNING', pending: '-', changed: 'CHANGED', unknown: '?' };
-
-export function renderStatus(report: StatusReport, out: Output): string[] {
-  const p = out.paint;
-  const width = Math.max(8, ...report.versions.map((v) => v.length + 2));
-  const lines = [`${'database'.padEnd(24)} ${report.versions.map((v) => `V${v}`.padEnd(width)).join(' ')} size`];
-  for (const d of report.databases) {
-    const cells = report.versions.map((v) => {
-      const s = d.states[v] ?? 'unknown';
-      const text = CELL[s].padEnd(width);
-      return s === 'success' ? p.green(text) : s === 'pending' ? p.dim(text) : p.red(text);
-    });
-    const cap = d.capacity ? `${formatBytes(d.capacity.bytes)}${d.capacity.capBytes ? ` / ${formatBytes(d.capacity.capBytes)} cap` : ''}` : 'unreachable';
-    lines.push(`${`${d.target.node}/${d.target.database}`.padEnd(24)} ${cells.join(' ')} ${d.capacity?.over ? p.red(cap + ' OVER CAP') : cap}`);
-  }
-  for (const problem of report.problems) lines.push(p.red('problem ') + problem);
-  return lines;
-}
-
-export function renderDriftMatrix(report: DriftReport, out: Output): string[] {
-  const p = out.paint;
-  const lines = [`${'logical table'.padEnd(24)} copies  variants  drifting`];
-  for (const t of report.tables) {
-    const row = `${t.logicalTable.padEnd(24)} ${String(t.copies).padStart(6)}  ${String(t.variants.length).padStart(8)}  ${String(t.drifting.length).padStart(8)}`;
-    lines.push(t.drifting.length ? p.red(row) : row);
-  }
-  return [...lines, ...formatDrift(report)];
-}
-
-function renderRun(run: MigrationRun, out: Output): string[] {
-  const p = out.paint;
-  const lines: string[] = [];
-  if (out.isTTY) for (const d of run.databases) lines.push(formatDatabaseLine(d));
-  if (run.verifyBefore && !run.verifyBefore.ok) lines.push(p.yellow('warning: drift before apply:'), ...formatDrift(run.verifyBefore));
-  if (run.verifyCanary && !run.verifyCanary.ok) lines.push(p.red('canary drift:'), ...formatDrift(run.verifyCanary));
-  if (run.verifyAfter && !run.verifyAfter.ok) lines.push(p.red('drift after apply:'), ...formatDrift(run.verifyAfter));
-  if (run.stopped) lines.push(p.red('stopped: ') + run.stopped);
-  const count = (o: string) => run.databases.filter((d) => d.outcome === o).length;
-  const statements = run.databases.reduce((n, d) => n + d.statementsRun, 0);
-  const failed = run.databases.filter((d) => !['applied', 'up-to-date', 'skipped'].includes(d.outcome));
-  const summary = `${run.databases.length} databases: ${count('applied')} applied, ${count('up-to-date')} up to date, ${failed.length} failed, ${count('skipped')} skipped; ${statements} statements in ${(run.durationMs / 1000).toFixed(1)}s`;
-  lines.push(run.ok ? p.green(summary) : p.red(summary));
-  for (const d of failed) lines.push(p.red(`  ${d.target.node}/${d.target.database} ${d.outcome}: `) + (d.error ?? ''));
-  if (!run.ok && failed.length) lines.push('re-run `shardship migrate apply` to resume: only what is missing runs, from the failed statement');
-  return lines;
 }
 
 function findOrCreateMigrate(program: Command): Command {
@@ -97,7 +45,12 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     .action(async (opts: CommonFlags & { canary?: number; stopOnError?: boolean; lockTimeout: number }) => {
       const { session: s, connections } = await connectSession(ctx, opts);
       try {
-        const [{ applyMigrations }, { copiesFromTopology }] = await Promise.all([import('../../migrate/apply.js'), import('../../migrate/verify.js')]);
+        const [{ applyMigrations }, { renderApplyText }, { progressReporter }, { copiesFromTopology }] = await Promise.all([
+          import('../../migrate/apply.js'),
+          import('../../migrate/apply-text.js'),
+          import('../../migrate/progress.js'),
+          import('../../migrate/verify.js'),
+        ]);
         const plan = await s.plan();
         const ports = await s.applyOptions(connections);
         for (const f of plan.findings.filter((x) => x.severity === 'error')) ctx.output.err(`${ctx.output.paint.yellow('lint')} ${f.file}:${f.line} ${f.ruleId}: ${f.message}`);
@@ -115,7 +68,7 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
         });
         progress.finish();
         if (opts.json) ctx.output.json(versioned(run));
-        else for (const line of renderRun(run, ctx.output)) ctx.output.out(line);
+        else for (const line of renderApplyText(run, ctx.output)) ctx.output.out(line);
         ctx.exitCode = run.ok ? 0 : 1;
       } finally {
         await connections.end();
@@ -131,14 +84,14 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     .action(async (opts: CommonFlags) => {
       const { session: s, connections } = await connectSession(ctx, opts);
       try {
-        const { migrationStatus } = await import('../../migrate/status.js');
+        const [{ migrationStatus }, { renderStatusText }] = await Promise.all([import('../../migrate/status.js'), import('../../migrate/status-text.js')]);
         const report = await migrationStatus(await s.plan(), {
           connections,
           concurrency: s.config.concurrency,
           ...(s.topology.capacityBytes ? { capacityBytes: s.topology.capacityBytes } : {}),
         });
         if (opts.json) ctx.output.json(versioned(report));
-        else for (const line of renderStatus(report, ctx.output)) ctx.output.out(line);
+        else for (const line of renderStatusText(report, ctx.output.paint)) ctx.output.out(line);
         ctx.exitCode = report.ok ? 0 : 1;
       } finally {
         await connections.end();
@@ -154,11 +107,11 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     .action(async (opts: CommonFlags) => {
       const { session: s, connections } = await connectSession(ctx, opts);
       try {
-        const { copiesFromTopology, verifySchemas } = await import('../../migrate/verify.js');
+        const [{ copiesFromTopology, verifySchemas }, { renderDriftText }] = await Promise.all([import('../../migrate/verify.js'), import('../../migrate/verify-text.js')]);
         const report = await verifySchemas(copiesFromTopology(s.topology), { connections, concurrency: s.config.concurrency });
         if (opts.json) ctx.output.json(versioned(report));
         else {
-          for (const line of renderDriftMatrix(report, ctx.output)) ctx.output.out(line);
+          for (const line of renderDriftText(report, ctx.output.paint)) ctx.output.out(line);
           ctx.output.out(report.ok ? ctx.output.paint.green('no drift') : ctx.output.paint.red('drift found'));
         }
         ctx.exitCode = report.ok ? 0 : 1;
