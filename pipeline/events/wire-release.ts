@@ -1,9 +1,5 @@
 // Wires the release core (Kubernetes + Prometheus) into the stage port: start a release of
 // the built or promoted image for every app (or one), and the slash-command controls.
-import { durationMs } from '../config/common.js';
-import { ReleaseConfig } from '../config/release.js';
-import { connectCluster } from '../kube/client.js';
-import { prometheusSource, type MetricsSource } from '../prometheus/client.js';
 import {
   abortRelease,
   pauseRelease,
@@ -11,48 +7,30 @@ import {
   releaseStatus,
   resumeRelease,
   startRelease,
-  type ReleaseOptions,
   type ReleaseReport as CoreReleaseReport,
 } from '../release/index.js';
 import { UsageError } from '../core/errors.js';
 import type { ReleaseReport, ReleaseStepStatus, RolloutSample } from '../report/types.js';
+import { openReleaseSession } from '../session/release.js';
 import type { PipelineStages, WireOptions } from './stages.js';
 
 const STATE: Record<string, string> = { Completed: 'promoted', Aborted: 'aborted', Frozen: 'failed', Paused: 'paused', Progressing: 'progressing', Aborting: 'aborting', None: 'none' };
 
 export function releaseStage(opts: WireOptions): Pick<PipelineStages, 'release' | 'control'> {
-  const config = opts.config.release ?? ReleaseConfig.parse({});
-  const sources = new Map<string, MetricsSource>();
-  const base = (app: string): ReleaseOptions => ({
-    cluster: connectCluster({ ...(opts.env.KUBECONFIG ? { kubeconfigPath: opts.env.KUBECONFIG } : {}), requestTimeoutMs: durationMs(opts.config.timeouts.kubernetes) }),
-    metrics: (address: string) =>
-      sources.get(address) ?? sources.set(address, prometheusSource(address, { timeoutMs: durationMs(opts.config.timeouts.prometheus) })).get(address)!,
-    httpTimeoutMs: durationMs(opts.config.timeouts.http),
-    config,
-    app,
-    env: opts.env,
-    cwd: opts.repoDir,
-    log: (line) => console.log(line),
-  });
-  const appsFor = (app: string | undefined): string[] => {
-    const all = Object.keys(config.apps);
-    if (!app) return all;
-    if (!all.includes(app)) throw new UsageError(`no app "${app}" in shardship.yaml release.apps`, { hint: `one of: ${all.join(', ') || '(none)'}` });
-    return [app];
-  };
+  const session = openReleaseSession({ cwd: opts.repoDir, config: opts.config, env: opts.env, log: (line) => console.log(line) });
   return {
     release: async ({ environment, image, digest, app }) => {
       if (!image) throw new UsageError('release needs an image: run the build first, or pass the image input');
       // Deploy by digest when there is one: the exact bytes that passed the previous stage.
       const ref = digest ? `${image.replace(/(:[^/@]+)?(@sha256:[0-9a-f]+)?$/, '')}@${digest}` : image;
       const out: ReleaseReport[] = [];
-      for (const a of appsFor(app)) out.push(toReport(await startRelease({ ...base(a), image: ref }), environment));
+      for (const a of session.apps(app)) out.push(toReport(await startRelease({ ...session.options(a), image: ref }), environment));
       return out;
     },
     control: async ({ action, app }) => {
       const fn = { promote: promoteRelease, abort: abortRelease, pause: pauseRelease, resume: resumeRelease, status: releaseStatus }[action];
       const out: ReleaseReport[] = [];
-      for (const a of appsFor(app)) out.push(toReport(await fn(base(a))));
+      for (const a of session.apps(app)) out.push(toReport(await fn(session.options(a))));
       return out;
     },
   };
