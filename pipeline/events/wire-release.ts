@@ -7,10 +7,10 @@ import {
   releaseStatus,
   resumeRelease,
   startRelease,
-  type ReleaseReport as CoreReleaseReport,
+  type ReleaseReport,
 } from '../release/index.js';
 import { UsageError } from '../core/errors.js';
-import type { ReleaseReport, ReleaseStepStatus, RolloutSample } from '../report/types.js';
+import type { ReleaseStageReport, ReleaseStepStatus, RolloutSample } from '../report/types.js';
 import { openReleaseSession } from '../session/release.js';
 import type { PipelineStages, WireOptions } from './stages.js';
 
@@ -23,13 +23,13 @@ export function releaseStage(opts: WireOptions): Pick<PipelineStages, 'release' 
       if (!image) throw new UsageError('release needs an image: run the build first, or pass the image input');
       // Deploy by digest when there is one: the exact bytes that passed the previous stage.
       const ref = digest ? `${image.replace(/(:[^/@]+)?(@sha256:[0-9a-f]+)?$/, '')}@${digest}` : image;
-      const out: ReleaseReport[] = [];
+      const out: ReleaseStageReport[] = [];
       for (const a of session.apps(app)) out.push(toReport(await startRelease({ ...session.options(a), image: ref }), environment));
       return out;
     },
     control: async ({ action, app }) => {
       const fn = { promote: promoteRelease, abort: abortRelease, pause: pauseRelease, resume: resumeRelease, status: releaseStatus }[action];
-      const out: ReleaseReport[] = [];
+      const out: ReleaseStageReport[] = [];
       for (const a of session.apps(app)) out.push(toReport(await fn(session.options(a))));
       return out;
     },
@@ -37,7 +37,7 @@ export function releaseStage(opts: WireOptions): Pick<PipelineStages, 'release' 
 }
 
 /** The release core's report in the shape the summaries draw. */
-export function toReport(r: CoreReleaseReport, environment?: string): ReleaseReport {
+export function toReport(r: ReleaseReport, environment?: string): ReleaseStageReport {
   const stepStatus = (i: number): ReleaseStepStatus =>
     i < r.stepIndex ? 'done' : i === r.stepIndex ? (r.phase === 'Aborted' || r.phase === 'Frozen' ? 'failed' : r.phase === 'Completed' ? 'done' : 'running') : 'pending';
   const samples: RolloutSample[] = r.analysis.flatMap((a) =>
