@@ -15,10 +15,8 @@ const yaml = (loan1Node: string) =>
     '  environments:',
     '    staging:',
     '      nodes: { n1: { dsnEnv: N1_DSN } }',
-    '      databases:',
-    '        loan_0: n1',
-    `        loan_1: ${loan1Node}`,
     '      tables: { t: { kind: broadcast } }',
+    `      databases: { loan_0: n1, loan_1: ${loan1Node} }`,
     '',
   ].join('\n');
 
@@ -41,7 +39,7 @@ describe('openMigrateSession', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/shardship\.yaml:8:\d+: migrate\.environments\.staging\.databases\.loan_1: database "loan_1" is on node "n9"/);
+    expect((error as Error).message).toMatch(/shardship\.yaml:7:\d+: migrate\.environments\.staging\.databases\.loan_1: database "loan_1" is on node "n9"/);
   });
 
   it('plans the only environment without connecting; connecting needs the DSNs', async () => {
