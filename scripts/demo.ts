@@ -17,7 +17,7 @@ import { startPrometheus, type RunningPrometheus } from '../test/support/prometh
 import { startGitHubServer } from '../test/support/github-server/index.js';
 import { webhookExample } from '../test/support/github-server/examples.js';
 import { htmlReport } from '../pipeline/report/html.js';
-import type { PipelineReport, RolloutSample, ReleaseReport } from '../pipeline/report/types.js';
+import type { PipelineReport, RolloutSample, ReleaseStageReport } from '../pipeline/report/types.js';
 import type { MigrationPlan } from '../pipeline/migrate/plan-types.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -344,9 +344,9 @@ interface HistoryLine {
 }
 
 /** The report of one revision, its steps read back from the release history kept in the cluster. */
-function releaseReport(app: string, revision: number, history: HistoryLine[], state: string, samples: RolloutSample[]): ReleaseReport {
+function releaseReport(app: string, revision: number, history: HistoryLine[], state: string, samples: RolloutSample[]): ReleaseStageReport {
   const mine = history.filter((h) => h.revision === revision && h.action !== 'start');
-  const status = (a: string): ReleaseReport['steps'][number]['status'] => (a === 'abort' || a === 'aborted' || a === 'freeze' ? 'failed' : 'done');
+  const status = (a: string): ReleaseStageReport['steps'][number]['status'] => (a === 'abort' || a === 'aborted' || a === 'freeze' ? 'failed' : 'done');
   return {
     app,
     strategy: 'canary',

@@ -31,7 +31,7 @@ export async function setupAction(runner: Runner, wiring: StageWiring, env: Node
   if (token) runner.setSecret(token);
   const context = await readActionContext(env);
   const repoDir = resolve(context.workspace, runner.input('working-directory') || '.');
-  const { config } = await loadConfig(repoDir, runner.input('config') || 'shardship.yaml', { optional: true });
+  const { config, source } = await loadConfig(repoDir, runner.input('config') || 'shardship.yaml', { optional: true });
   maskConfiguredSecrets(config, env, runner);
   const github = token ? createGitHubApi({
         token,
@@ -41,7 +41,7 @@ export async function setupAction(runner: Runner, wiring: StageWiring, env: Node
         timeoutMs: durationMs(config.timeouts.github),
       }) : undefined;
   if (!github) runner.warning('no token input: results go to the job summary and the log only (no check runs, comments or deployments)');
-  return { runner, context, config, github, stages: wiring({ repoDir, config, env, input: (name) => runner.input(name) }), repoDir };
+  return { runner, context, config, github, stages: wiring({ repoDir, config, ...(source ? { source } : {}), env, input: (name) => runner.input(name) }), repoDir };
 }
 
 /** DSNs and registry passwords named in shardship.yaml are masked before anything runs. */

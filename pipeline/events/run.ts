@@ -11,7 +11,7 @@ import { GitHubNotFoundError } from '../github/errors.js';
 import type { Runner } from '../github/runner.js';
 import { upsertStickyComment } from '../github/sticky.js';
 import { buildSummaryLines, gateSummaryLines, migrationMatrixLines, pipelineSummary, releaseSummaryLines, cell } from '../report/markdown.js';
-import type { BuildReport, GateReport, MigrationReport, PipelineReport, ReleaseReport } from '../report/types.js';
+import type { GateReport, MigrationStageReport, PipelineReport, ReleaseStageReport } from '../report/types.js';
 import { planEvent, type PipelinePlan, type PlannedStep, type StageName } from './plan.js';
 import { mayRunCommands } from './slash-command.js';
 import { FAILED_RELEASE_STATES, PAUSED_RELEASE_STATES, type PipelineStages } from './stages.js';
@@ -189,7 +189,7 @@ export async function executePlan(plan: PipelinePlan, opts: Omit<RunPipelineOpti
    * A promote or abort that ends a release a push left paused: its deployment (still
    * in_progress) and the push's pending commit status get their final state.
    */
-  async function settleDeployments(releases: ReleaseReport[]) {
+  async function settleDeployments(releases: ReleaseStageReport[]) {
     const ended = releases.filter((r) => r.state === 'promoted' || FAILED_RELEASE_STATES.has(r.state));
     if (!github || !ended.length) return;
     for (const environment of Object.keys(opts.config.environments)) {
@@ -229,7 +229,7 @@ export async function executePlan(plan: PipelinePlan, opts: Omit<RunPipelineOpti
       github!.createDeployment({ ref: sha, environment, description: `shardship ${payload.digest || payload.image}`.trim(), payload }),
     );
     if (dep) await toGitHub('set the deployment status', () => github!.createDeploymentStatus(dep.id, { state: 'in_progress', logUrl: opts.runUrl }));
-    let releases: ReleaseReport[];
+    let releases: ReleaseStageReport[];
     try {
       releases = await stages.release({ environment, sha, ...image, ...(app ? { app } : {}) });
     } catch (e) {
@@ -309,7 +309,7 @@ export function gateCheck(sha: string, g: GateReport, detailsUrl?: string): Chec
   };
 }
 
-export function migrationSummary(m: MigrationReport): string {
+export function migrationSummary(m: MigrationStageReport): string {
   const dbs = m.plan.databases.length;
   const n = m.plan.migrations.length;
   if (!m.results) return `${n} migration(s) planned on ${dbs} database(s) in ${m.environment}`;
@@ -328,7 +328,7 @@ async function commenterPermission(github: GitHubApi, user: string): Promise<{ r
 }
 
 /** Whether deployment `d` recorded the image release `r` now runs (by digest when it has one). */
-export function releasedBy(d: Deployment, r: ReleaseReport): boolean {
+export function releasedBy(d: Deployment, r: ReleaseStageReport): boolean {
   if (typeof d.payload.app === 'string' && d.payload.app !== r.app) return false;
   const digest = typeof d.payload.digest === 'string' ? d.payload.digest : '';
   const image = typeof d.payload.image === 'string' ? d.payload.image : '';
@@ -347,5 +347,3 @@ export async function lastSuccessfulDeployment(github: GitHubApi, environment: s
   }
   return undefined;
 }
-
-export type { BuildReport, GateReport, MigrationReport, ReleaseReport };

@@ -1,38 +1,19 @@
 // Wires the migrate core into the stage port: a plan (pull requests: no database is touched)
 // or plan + apply on every physical shard of the environment.
-import { durationMs } from '../config/common.js';
 import { applyMigrations, type DatabaseReport } from '../migrate/apply.js';
-import { migrateSection, planMigrations } from '../migrate/plan.js';
-import { resolveTopology } from '../migrate/topology.js';
-import { createShardConnector } from '../mysql/pool.js';
-import { onlineSchemaChangerFor } from '../pt-osc/pt-online-schema-change.js';
 import type { ShardMigrationResult } from '../report/types.js';
+import { openMigrateSession } from '../session/migrate.js';
 import type { PipelineStages, WireOptions } from './stages.js';
 
 export function migrateStage(opts: WireOptions): Pick<PipelineStages, 'migrate'> {
   return {
     migrate: async ({ environment, apply }) => {
-      const plan = await planMigrations({ cwd: opts.repoDir, config: opts.config, environment });
+      const session = openMigrateSession({ cwd: opts.repoDir, config: opts.config, ...(opts.source ? { source: opts.source } : {}), environment, env: opts.env });
+      const plan = await session.plan();
       if (!apply) return { environment, plan };
-      const migrate = migrateSection(opts.config);
-      const topology = resolveTopology(migrate, environment);
-      const connections = createShardConnector({
-        environment,
-        nodes: Object.fromEntries(topology.nodes.map((n) => [n.name, { dsnEnv: n.dsnEnv, concurrency: n.concurrency }])),
-        env: opts.env,
-        nodeConcurrency: migrate.nodeConcurrency,
-        connectTimeoutMs: durationMs(opts.config.timeouts.mysqlConnect),
-        queryTimeoutMs: durationMs(opts.config.timeouts.mysqlQuery),
-      });
+      const connections = await session.connect();
       try {
-        const onlineSchemaChange = await onlineSchemaChangerFor(migrate, topology, opts.env);
-        const run = await applyMigrations(plan, {
-          ...(onlineSchemaChange ? { onlineSchemaChange } : {}),
-          connections,
-          config: migrate,
-          nodeConcurrency: Object.fromEntries(topology.nodes.map((n) => [n.name, n.concurrency])),
-          appliedBy: opts.env.GITHUB_ACTOR ? `${opts.env.GITHUB_ACTOR} (${opts.env.GITHUB_REPOSITORY ?? 'github'} run ${opts.env.GITHUB_RUN_ID ?? '?'})` : 'shardship pipeline',
-        });
+        const run = await applyMigrations(plan, await session.applyOptions(connections));
         return { environment, plan, results: run.databases.flatMap((db) => shardResults(db, plan.migrations.map((m) => m.version))) };
       } finally {
         await connections.end();

@@ -1,10 +1,5 @@
 // Wires the release core (Kubernetes + Prometheus) into the stage port: start a release of
 // the built or promoted image for every app (or one), and the slash-command controls.
-import { durationMs } from '../config/common.js';
-import { ReleaseConfig } from '../config/release.js';
-import { connectCluster } from '../kube/client.js';
-import { prometheusSource } from '../prometheus/client.js';
-import { type MetricsSource } from '../release/ports.js';
 import {
   abortRelease,
   pauseRelease,
@@ -12,63 +7,44 @@ import {
   releaseStatus,
   resumeRelease,
   startRelease,
-  type ReleaseOptions,
-  type ReleaseReport as CoreReleaseReport,
+  type ReleaseReport,
 } from '../release/index.js';
 import { UsageError } from '../core/errors.js';
 import { processOutput } from '../core/output.js';
-import type { ReleaseReport, ReleaseStepStatus, RolloutSample } from '../report/types.js';
+import type { ReleaseStageReport, ReleaseStepStatus, RolloutSample } from '../report/types.js';
+import { openReleaseSession } from '../session/release.js';
 import type { PipelineStages, WireOptions } from './stages.js';
 
 const STATE: Record<string, string> = { Completed: 'promoted', Aborted: 'aborted', Frozen: 'failed', Paused: 'paused', Progressing: 'progressing', Aborting: 'aborting', None: 'none' };
 
-/** The release options for one app; notes go through Output to stderr, never to stdout. */
-export function releaseOptionsFor(opts: WireOptions): (app: string) => ReleaseOptions {
-  const config = opts.config.release ?? ReleaseConfig.parse({});
-  const sources = new Map<string, MetricsSource>();
+/** The release session of the pipeline; its notes go through Output to stderr, never to stdout (where --json goes). */
+export function releaseSessionFor(opts: WireOptions) {
   const output = opts.output ?? processOutput();
-  return (app) => ({
-    cluster: connectCluster({ ...(opts.env.KUBECONFIG ? { kubeconfigPath: opts.env.KUBECONFIG } : {}), requestTimeoutMs: durationMs(opts.config.timeouts.kubernetes) }),
-    metrics: (address: string) =>
-      sources.get(address) ?? sources.set(address, prometheusSource(address, { timeoutMs: durationMs(opts.config.timeouts.prometheus) })).get(address)!,
-    httpTimeoutMs: durationMs(opts.config.timeouts.http),
-    config,
-    app,
-    env: opts.env,
-    cwd: opts.repoDir,
-    log: (line) => output.err(line),
-  });
+  return openReleaseSession({ cwd: opts.repoDir, config: opts.config, env: opts.env, log: (line) => output.err(line) });
 }
 
 export function releaseStage(opts: WireOptions): Pick<PipelineStages, 'release' | 'control'> {
-  const config = opts.config.release ?? ReleaseConfig.parse({});
-  const base = releaseOptionsFor(opts);
-  const appsFor = (app: string | undefined): string[] => {
-    const all = Object.keys(config.apps);
-    if (!app) return all;
-    if (!all.includes(app)) throw new UsageError(`no app "${app}" in shardship.yaml release.apps`, { hint: `one of: ${all.join(', ') || '(none)'}` });
-    return [app];
-  };
+  const session = releaseSessionFor(opts);
   return {
     release: async ({ environment, image, digest, app }) => {
       if (!image) throw new UsageError('release needs an image: run the build first, or pass the image input');
       // Deploy by digest when there is one: the exact bytes that passed the previous stage.
       const ref = digest ? `${image.replace(/(:[^/@]+)?(@sha256:[0-9a-f]+)?$/, '')}@${digest}` : image;
-      const out: ReleaseReport[] = [];
-      for (const a of appsFor(app)) out.push(toReport(await startRelease({ ...base(a), image: ref }), environment));
+      const out: ReleaseStageReport[] = [];
+      for (const a of session.apps(app)) out.push(toReport(await startRelease({ ...session.options(a), image: ref }), environment));
       return out;
     },
     control: async ({ action, app }) => {
       const fn = { promote: promoteRelease, abort: abortRelease, pause: pauseRelease, resume: resumeRelease, status: releaseStatus }[action];
-      const out: ReleaseReport[] = [];
-      for (const a of appsFor(app)) out.push(toReport(await fn(base(a))));
+      const out: ReleaseStageReport[] = [];
+      for (const a of session.apps(app)) out.push(toReport(await fn(session.options(a))));
       return out;
     },
   };
 }
 
 /** The release core's report in the shape the summaries draw. */
-export function toReport(r: CoreReleaseReport, environment?: string): ReleaseReport {
+export function toReport(r: ReleaseReport, environment?: string): ReleaseStageReport {
   const stepStatus = (i: number): ReleaseStepStatus =>
     i < r.stepIndex ? 'done' : i === r.stepIndex ? (r.phase === 'Aborted' || r.phase === 'Frozen' ? 'failed' : r.phase === 'Completed' ? 'done' : 'running') : 'pending';
   const samples: RolloutSample[] = r.analysis.flatMap((a) =>

@@ -1,6 +1,6 @@
 // The history table in every physical database (Flyway-style, one row per migration) and the
 // pure decision of what to do with each planned migration given that row.
-import type { ShardConnection } from '../core/shards.js';
+import type { ShardConnection, ShardConnector, ShardTarget } from '../core/shards.js';
 import type { PlannedMigration } from './plan-types.js';
 import { compareVersions } from './migration-files.js';
 
@@ -76,6 +76,22 @@ export async function readHistory(conn: ShardConnection): Promise<HistoryRow[] |
     if ((e as { kind?: string }).kind === 'no-such-table') return undefined;
     throw e;
   }
+}
+
+/** database -> the versions its history records as applied (none when it has no history yet). */
+export async function readAppliedVersions(connections: ShardConnector, databases: readonly ShardTarget[]): Promise<Map<string, Set<string>>> {
+  const applied = new Map<string, Set<string>>();
+  await Promise.all(
+    databases.map(async (target) => {
+      const conn = await connections.connect(target);
+      try {
+        applied.set(target.database, new Set(((await readHistory(conn)) ?? []).filter((r) => r.state === 'success').map((r) => r.version)));
+      } finally {
+        await conn.close();
+      }
+    }),
+  );
+  return applied;
 }
 
 export async function ensureHistoryTable(conn: ShardConnection): Promise<void> {

@@ -1,6 +1,7 @@
 // Release state lives in the cluster, in a ConfigMap per app, written with the
 // resourceVersion it was read at: a stale write fails with a ConflictError and the caller
 // re-reads and re-plans. No runner keeps anything on its own disk.
+import { currentActor } from '../core/actor.js';
 import { ConflictError, type Cluster, type KubeObject } from '../core/cluster.js';
 import { parseStoredState, storedStateText } from './state-schema.js';
 import type { Actor, HistoryEntry, ReleaseState } from './types.js';
@@ -71,13 +72,10 @@ export async function mutateState(
   }
 }
 
+/** The run's actor (pipeline/core/actor.ts), stamped with the time, as the state records it. */
 export function actorFromEnv(env: NodeJS.ProcessEnv, now = new Date()): Actor {
-  return {
-    who: env.GITHUB_ACTOR ?? env.USER ?? env.LOGNAME ?? 'unknown',
-    at: now.toISOString(),
-    ...(env.GITHUB_RUN_ID ? { runId: env.GITHUB_RUN_ID } : {}),
-    ...(env.GITHUB_WORKFLOW ? { workflow: env.GITHUB_WORKFLOW } : {}),
-  };
+  const { who, runId, workflow } = currentActor(env);
+  return { who, at: now.toISOString(), ...(runId ? { runId } : {}), ...(workflow ? { workflow } : {}) };
 }
 
 export function historyEntry(state: ReleaseState, actor: Actor, action: HistoryEntry['action'], detail: string): HistoryEntry {

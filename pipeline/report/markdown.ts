@@ -1,6 +1,6 @@
 // Markdown job summaries and PR comments. Everything that came from a commit, a file or a
 // user is escaped (`cell`): it is shown, never interpreted as HTML or table syntax.
-import type { BuildReport, GateReport, MigrationReport, PipelineReport, ReleaseReport, ShardStepStatus } from './types.js';
+import type { BuildReport, GateReport, MigrationStageReport, PipelineReport, ReleaseStageReport, ShardStepStatus } from './types.js';
 import { rolloutChartSvg } from './svg.js';
 
 const MAX_CELL = 300;
@@ -58,7 +58,7 @@ export function buildSummaryLines(b: BuildReport): string[] {
 const SHARD_MARK: Record<ShardStepStatus, string> = { planned: '📝 planned', applied: '✅ applied', skipped: '⏭ skipped', failed: '❌ failed', pending: '⏳ pending' };
 
 /** One row per physical database, one column per migration version. */
-export function migrationMatrixLines(m: MigrationReport): string[] {
+export function migrationMatrixLines(m: MigrationStageReport): string[] {
   const versions = m.plan.migrations.map((x) => x.version);
   const lines = [`### Migrations — ${cell(m.environment)}`, ''];
   if (versions.length === 0) lines.push('No pending migrations.');
@@ -80,7 +80,7 @@ export function migrationMatrixLines(m: MigrationReport): string[] {
   return lines;
 }
 
-export function releaseSummaryLines(r: ReleaseReport): string[] {
+export function releaseSummaryLines(r: ReleaseStageReport): string[] {
   const lines = [
     `### Release ${cell(r.app)}${r.environment ? ` → ${cell(r.environment)}` : ''}: ${cell(r.state)}`,
     '',
@@ -101,7 +101,7 @@ export function releaseSummaryLines(r: ReleaseReport): string[] {
 }
 
 /** The same chart as a mermaid xychart: canary weight % and error rate % per sample. */
-export function rolloutMermaid(r: ReleaseReport): string[] {
+export function rolloutMermaid(r: ReleaseStageReport): string[] {
   const pts = [...r.samples].sort((a, b) => a.t - b.t).slice(-60);
   const t0 = pts[0]?.t ?? 0;
   const round = (n: number) => Math.round(n * 100) / 100;

@@ -27,7 +27,7 @@ export interface ShardMigrationResult {
   error?: string;
 }
 
-export interface MigrationReport {
+export interface MigrationStageReport {
   environment: string;
   plan: MigrationPlan;
   /** Absent for a plan only (pull requests). */
@@ -45,7 +45,7 @@ export interface RolloutSample {
   errorRate: number;
 }
 
-export interface ReleaseReport {
+export interface ReleaseStageReport {
   app: string;
   environment?: string;
   strategy?: string;
@@ -62,8 +62,8 @@ export interface PipelineReport {
   title: string;
   gate?: GateReport;
   build?: BuildReport;
-  migrations?: MigrationReport[];
-  releases?: ReleaseReport[];
+  migrations?: MigrationStageReport[];
+  releases?: ReleaseStageReport[];
   /** Further tables, e.g. what a pipeline run posted to GitHub (the demo's pipeline step). */
   sections?: ReportSection[];
   notes?: string[];

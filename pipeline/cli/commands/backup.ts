@@ -3,6 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { actorLine, currentActor } from '../../core/actor.js';
 import { versioned } from '../../core/output.js';
 import type { CliContext, CommandModule } from '../context.js';
 import type { BackupConfig } from '../../config/backup.js';
@@ -11,8 +12,6 @@ import type { Limits } from '../../backup/limits.js';
 import type { NodeAccess } from '../../backup/ports.js';
 import type { Topology } from '../../migrate/topology.js';
 import type { ShardConnector } from '../../core/shards.js';
-import { appliedBy } from './migrate-apply.js';
-import { chooseEnvironment } from './migrate.js';
 
 interface Flags {
   config: string;
@@ -41,12 +40,12 @@ const list = (v: string) =>
 
 async function openSession(ctx: CliContext, flags: Flags, opts: { connect: boolean; environment?: string }): Promise<Session> {
   // Loaded on use: `shardship --help` registers every command.
-  const [{ loadConfig }, { BackupConfig }, { durationMs }, { migrateSection }, { resolveTopology }] = await Promise.all([
+  const [{ loadConfig }, { BackupConfig }, { durationMs }, { migrateSection }, { openMigrateSession }] = await Promise.all([
     import('../../config/load.js'),
     import('../../config/backup.js'),
     import('../../config/common.js'),
     import('../../migrate/plan.js'),
-    import('../../migrate/topology.js'),
+    import('../../session/migrate.js'),
   ]);
   const loaded = await loadConfig(ctx.cwd, flags.config);
   const backup = BackupConfig.parse(loaded.config.backup ?? {});
@@ -62,15 +61,15 @@ async function openSession(ctx: CliContext, flags: Flags, opts: { connect: boole
     close: () => Promise.resolve(),
   };
   if (!opts.connect) return session;
-  const environment = opts.environment ?? chooseEnvironment(migrate, flags.env);
-  const topology = resolveTopology(migrate, environment, loaded.source);
-  const { createShardConnector, parseDsn } = await import('../../mysql/pool.js');
-  const connections = createShardConnector({
-    environment,
-    nodes: Object.fromEntries(topology.nodes.map((n) => [n.name, { dsnEnv: n.dsnEnv, concurrency: n.concurrency }])),
+  const migrateSession = openMigrateSession({
+    cwd: ctx.cwd,
+    config: loaded.config,
+    ...(loaded.source ? { source: loaded.source } : {}),
+    environment: opts.environment ?? flags.env,
     env: ctx.env,
-    nodeConcurrency: backup.nodeConcurrency,
   });
+  const { environment, topology } = migrateSession;
+  const [connections, { parseDsn }] = await Promise.all([migrateSession.connect({ nodeConcurrency: backup.nodeConcurrency }), import('../../mysql/pool.js')]);
   for (const n of topology.nodes) {
     session.access[n.name] = parseDsn(ctx.env[n.dsnEnv]!, { node: n.name, dsnEnv: n.dsnEnv, path: `migrate.environments.${environment}.nodes.${n.name}.dsnEnv` });
   }
@@ -272,7 +271,7 @@ export const registerBackup: CommandModule = (program: Command, ctx: CliContext)
           request: { ...(opts.databases ? { databases: opts.databases } : {}), ...(opts.tables ? { tables: opts.tables } : {}) },
           replace: Boolean(opts.replace),
           acceptTopologyChange: Boolean(opts.acceptTopologyChange),
-          restoredBy: appliedBy(ctx.env),
+          restoredBy: actorLine(currentActor(ctx.env)),
           onProgress: (e) => {
             const r = e.report;
             line(`${`${r.target.node}/${r.target.database}`.padEnd(24)} ${r.outcome === 'restored' ? p().green(r.outcome) : p().red(r.outcome)}  ${r.tables.length} tables  ${(r.durationMs / 1000).toFixed(1)}s${r.error ? `\n    ${r.error}` : ''}`);

@@ -42,14 +42,16 @@ async function cluster(ctx: CliContext, flags: CommonFlags, config: ShardshipCon
 
 /** One connector per source environment, opened on first use, all ended by `end`. */
 async function shardsBySource(ctx: CliContext, loaded: Loaded) {
-  const [{ migrateSection }, { resolveTopology }, { connectorFor }] = await Promise.all([import('../../migrate/plan.js'), import('../../migrate/topology.js'), import('./migrate-apply.js')]);
+  const [{ migrateSection }, { resolveTopology }, { openMigrateSession }] = await Promise.all([import('../../migrate/plan.js'), import('../../migrate/topology.js'), import('../../session/migrate.js')]);
   const opened = new Map<string, Promise<ShardConnector>>();
   const connectors = new Map<string, ShardConnector>();
   const migrate = migrateSection(loaded.config);
   const get = async (from: string): Promise<ShardConnector> => {
     let c = opened.get(from);
     if (!c) {
-      c = connectorFor(ctx, migrate, resolveTopology(migrate, from, loaded.source), loaded.config.timeouts).then((x) => (connectors.set(from, x), x));
+      c = openMigrateSession({ cwd: ctx.cwd, config: loaded.config, ...(loaded.source ? { source: loaded.source } : {}), environment: from, env: ctx.env })
+        .connect()
+        .then((x) => (connectors.set(from, x), x));
       opened.set(from, c);
     }
     return c;
@@ -152,13 +154,13 @@ export const registerEnv: CommandModule = (program, ctx) => {
       if (flags.image && flags.digest) throw new UsageError('give --image or --digest, not both');
       const names = await namesFrom(ctx, name, flags);
       const loaded = await load(ctx, flags);
-      const [{ upEnvironment, upEnvironments }, { environmentApps }, { readMigrations }, { migrateSection }, { chooseEnvironment }, { appliedBy }, { durationMs }] = await Promise.all([
+      const [{ upEnvironment, upEnvironments }, { environmentApps }, { readMigrations }, { migrateSection }, { chooseEnvironment }, { actorLine, currentActor }, { durationMs }] = await Promise.all([
         import('../../env/up.js'),
         import('../../env/apps.js'),
         import('../../migrate/migration-files.js'),
         import('../../migrate/plan.js'),
-        import('./migrate.js'),
-        import('./migrate-apply.js'),
+        import('../../session/migrate.js'),
+        import('../../core/actor.js'),
         import('../../config/common.js'),
       ]);
       const migrate = migrateSection(loaded.config);
@@ -175,7 +177,7 @@ export const registerEnv: CommandModule = (program, ctx) => {
       const readyTimeoutMs = await parseDurationFlag('wait', flags.wait);
       const shards = await shardsBySource(ctx, loaded);
       const topology = shards.topology(from);
-      const who = appliedBy(ctx.env);
+      const who = actorLine(currentActor(ctx.env));
       try {
         const opts = {
           cluster: await cluster(ctx, flags, loaded.config),

@@ -1,10 +1,9 @@
 // `shardship migrate undo VERSION`: puts back the tables the pre-migration snapshot of VERSION
 // holds and its history rows, on every database (pipeline/backup/snapshot.ts does the work).
 import type { Command } from 'commander';
+import { actorLine, currentActor } from '../../core/actor.js';
 import { versioned } from '../../core/output.js';
 import type { CliContext, CommandModule } from '../context.js';
-import { appliedBy } from './migrate-apply.js';
-import { chooseEnvironment } from './migrate.js';
 
 export const registerMigrateUndo: CommandModule = (program: Command, ctx: CliContext) => {
   const migrate = program.commands.find((c) => c.name() === 'migrate') ?? program.command('migrate');
@@ -16,34 +15,26 @@ export const registerMigrateUndo: CommandModule = (program: Command, ctx: CliCon
     .option('--env <name>', 'environment from migrate.environments')
     .option('--json', 'print the result as JSON')
     .action(async (version: string, opts: { config: string; env?: string; json?: boolean }) => {
-      const [{ loadConfig }, { BackupConfig }, { durationMs }, { migrateSection, planMigrations }, { resolveTopology }, { createShardConnector }, { undoMigration }] = await Promise.all([
+      const [{ loadConfig }, { BackupConfig }, { durationMs }, { openMigrateSession }, { undoMigration }] = await Promise.all([
         import('../../config/load.js'),
         import('../../config/backup.js'),
         import('../../config/common.js'),
-        import('../../migrate/plan.js'),
-        import('../../migrate/topology.js'),
-        import('../../mysql/pool.js'),
+        import('../../session/migrate.js'),
         import('../../backup/snapshot.js'),
       ]);
       const v = version.replace(/^V/i, '');
       const loaded = await loadConfig(ctx.cwd, opts.config);
-      const config = migrateSection(loaded.config);
       const backup = BackupConfig.parse(loaded.config.backup ?? {});
-      const environment = chooseEnvironment(config, opts.env);
-      const topology = resolveTopology(config, environment, loaded.source);
-      const plan = await planMigrations({ cwd: ctx.cwd, config, environment, ...(loaded.source ? { configSource: loaded.source } : {}) });
-      const connections = createShardConnector({
-        environment,
-        nodes: Object.fromEntries(topology.nodes.map((n) => [n.name, { dsnEnv: n.dsnEnv, concurrency: n.concurrency }])),
-        env: ctx.env,
-        nodeConcurrency: config.nodeConcurrency,
-      });
+      const session = openMigrateSession({ cwd: ctx.cwd, config: loaded.config, ...(loaded.source ? { source: loaded.source } : {}), environment: opts.env, env: ctx.env });
+      const { config, topology } = session;
+      const plan = await session.plan();
+      const connections = await session.connect();
       try {
         const run = await undoMigration(plan, v, {
           connections,
           limits: { concurrency: config.concurrency, nodeConcurrency: config.nodeConcurrency, perNode: Object.fromEntries(topology.nodes.map((n) => [n.name, n.concurrency])), threads: 1 },
           lockTimeoutSeconds: Math.max(1, Math.round(durationMs(backup.lockTimeout) / 1000)),
-          undoneBy: appliedBy(ctx.env),
+          undoneBy: actorLine(currentActor(ctx.env)),
         });
         const p = ctx.output.paint;
         if (opts.json) ctx.output.json(versioned(run));

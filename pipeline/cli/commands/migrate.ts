@@ -1,6 +1,6 @@
 // `shardship migrate plan|lint|import-shardingsphere`: the planning half of shard-aware
-// migrations. `apply|status|verify|repair` are added to the same `migrate` command by the
-// executor's module (registered after this one).
+// migrations. `apply|status|verify|repair` are added to the same `migrate` command by
+// migrate-apply.ts (registered after this one).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -10,26 +10,6 @@ import type { MigrateConfig } from '../../config/migrate.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { versioned } from '../../core/output.js';
 import type { MigrationPlan } from '../../migrate/plan-types.js';
-import type { Topology } from '../../migrate/topology.js';
-
-/**
- * Optional: how `migrate plan` learns what each database already applied. The executor's
- * module sets it (it owns the MySQL adapter); without it, or with --offline, the plan
- * assumes nothing is applied.
- */
-export const migratePlanHooks: {
-  loadApplied?: (args: { ctx: CliContext; config: MigrateConfig; topology: Topology }) => Promise<Map<string, Set<string>>>;
-} = {};
-
-/** `--env`, or the only environment there is. */
-export function chooseEnvironment(config: MigrateConfig, env: string | undefined): string {
-  if (env) return env;
-  const names = Object.keys(config.environments);
-  if (names.length === 1) return names[0]!;
-  throw new UsageError(names.length ? `several environments (${names.join(', ')}): pass --env NAME` : 'no migrate.environments in shardship.yaml', {
-    hint: names.length ? undefined : 'add migrate.environments.<name> with nodes, databases and tables',
-  });
-}
 
 interface PlanFlags {
   config: string;
@@ -53,21 +33,16 @@ export const registerMigrate: CommandModule = (program: Command, ctx: CliContext
     .action(async (opts: PlanFlags) => {
       if (opts.json && opts.markdown) throw new UsageError('use either --json or --markdown');
       // Loaded on use: `shardship --help` registers every command (node-sql-parser, zod schemas).
-      const [{ loadConfig }, { renderPlanMarkdown }, { readMigrations }, { buildPlan, migrateSection }, { renderPlanText }, { resolveTopology }] = await Promise.all([
+      const [{ loadConfig }, { renderPlanMarkdown }, { renderPlanText }, { openMigrateSession }] = await Promise.all([
         import('../../config/load.js'),
         import('../../migrate/markdown.js'),
-        import('../../migrate/migration-files.js'),
-        import('../../migrate/plan.js'),
         import('../../migrate/plan-text.js'),
-        import('../../migrate/topology.js'),
+        import('../../session/migrate.js'),
       ]);
       const loaded = await loadConfig(ctx.cwd, opts.config);
-      const config = migrateSection(loaded.config);
-      const environment = chooseEnvironment(config, opts.env);
-      const topology = resolveTopology(config, environment, loaded.source);
-      const files = await readMigrations(resolve(ctx.cwd, config.directory), { cwd: ctx.cwd });
-      const applied = !opts.offline && migratePlanHooks.loadApplied ? await migratePlanHooks.loadApplied({ ctx, config, topology }) : undefined;
-      const plan: MigrationPlan = buildPlan(topology, files, { ...(applied ? { applied } : {}), settings: config.rules });
+      const session = openMigrateSession({ cwd: ctx.cwd, config: loaded.config, ...(loaded.source ? { source: loaded.source } : {}), environment: opts.env, env: ctx.env });
+      // Only what is still pending, once the histories can be read.
+      const plan: MigrationPlan = await session.plan(opts.offline ? undefined : await session.appliedVersions());
       if (opts.json) ctx.output.json(versioned(plan));
       else if (opts.markdown) ctx.output.out(renderPlanMarkdown(plan));
       else for (const line of renderPlanText(plan, ctx.output.paint)) ctx.output.out(line);

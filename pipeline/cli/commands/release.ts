@@ -5,8 +5,9 @@ import type { Command } from 'commander';
 import type { CliContext, CommandModule } from '../context.js';
 import { parseDurationFlag } from '../flags.js';
 import { UsageError } from '../../core/errors.js';
-import { versioned, type Output } from '../../core/output.js';
+import { versioned } from '../../core/output.js';
 import type { ReleaseOptions, ReleaseReport } from '../../release/index.js';
+import { stopOnSignals } from '../signals.js';
 
 interface CommonFlags {
   app: string;
@@ -24,35 +25,24 @@ async function parseDuration(flag: string, value: string | undefined): Promise<n
 
 async function buildOptions(ctx: CliContext, flags: CommonFlags): Promise<ReleaseOptions> {
   // Loaded on use: `shardship --help` registers every command (client-node, zod schemas).
-  const [{ loadConfig }, { ReleaseConfig }, { connectCluster }, { prometheusSource }, { durationMs }] = await Promise.all([
-    import('../../config/load.js'),
-    import('../../config/release.js'),
-    import('../../kube/client.js'),
-    import('../../prometheus/client.js'),
-    import('../../config/common.js'),
-  ]);
+  const [{ loadConfig }, { openReleaseSession }] = await Promise.all([import('../../config/load.js'), import('../../session/release.js')]);
   const loaded = await loadConfig(ctx.cwd, flags.config);
-  const config = loaded.config.release ?? ReleaseConfig.parse({});
-  const timeouts = loaded.config.timeouts;
-  const kubeconfigPath = flags.kubeconfig ?? ctx.env.KUBECONFIG;
-  const cluster = connectCluster({ ...(kubeconfigPath ? { kubeconfigPath } : {}), requestTimeoutMs: durationMs(timeouts.kubernetes) });
+  const session = openReleaseSession({
+    cwd: ctx.cwd,
+    config: loaded.config,
+    env: ctx.env,
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    // Progress lines go to stderr so that --json stays parseable.
+    log: (line: string) => ctx.output.err(ctx.output.paint.dim(line)),
+  });
   const timeoutMs = await parseDuration('timeout', flags.timeout);
   const pollMs = await parseDuration('poll', flags.poll);
   const analysisIntervalMs = await parseDuration('analysis-interval', flags.analysisInterval);
-  const sources = new Map<string, ReturnType<typeof prometheusSource>>();
   return {
-    cluster,
-    metrics: (address: string) => sources.get(address) ?? sources.set(address, prometheusSource(address, { timeoutMs: durationMs(timeouts.prometheus) })).get(address)!,
-    config,
-    httpTimeoutMs: durationMs(timeouts.http),
-    app: flags.app,
-    env: ctx.env,
-    cwd: ctx.cwd,
+    ...session.options(flags.app),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(pollMs !== undefined ? { pollMs } : {}),
     ...(analysisIntervalMs !== undefined ? { analysisIntervalMs } : {}),
-    // Progress lines go to stderr so that --json stays parseable.
-    log: (line: string) => ctx.output.err(ctx.output.paint.dim(line)),
   };
 }
 
@@ -71,28 +61,12 @@ function driving(cmd: Command): Command {
     .option('--analysis-interval <duration>', 'override every analysis template interval');
 }
 
-export function printReport(out: Output, r: ReleaseReport): void {
-  const p = out.paint;
-  const colour = (s: string) => (r.exitCode === 0 ? p.green(s) : r.exitCode === 3 ? p.yellow(s) : p.red(s));
-  if (!r.exists) {
-    out.out(r.message);
-    return;
-  }
-  out.out(`${p.bold(r.app)}  ${r.strategy} via ${r.router}  revision ${r.revision}  ${colour(r.phase)}`);
-  out.out(`  image    ${r.image}${r.previousImage ? p.dim(` (was ${r.previousImage})`) : ''}`);
-  out.out(`  step     ${Math.min(r.stepIndex + 1, r.steps)}/${r.steps} ${r.currentStep ?? ''}`);
-  const confirmed = r.confirmedWeight !== undefined ? `, ${r.confirmedWeight}% confirmed` : '';
-  out.out(`  weight   ${r.desiredWeight}% desired${confirmed}${r.cohorts ? `, ${r.cohorts} cohort(s)` : ''}`);
-  if (r.startedBy) out.out(`  started  by ${r.startedBy.who} at ${r.startedBy.at}${r.startedBy.runId ? ` (run ${r.startedBy.runId})` : ''}`);
-  for (const a of r.analysis.slice(-5)) out.out(`  analysis step ${a.stepIndex + 1} ${a.template}: ${a.outcome === 'Failed' ? p.red(a.outcome) : a.outcome} (${a.message})`);
-  for (const n of r.notes) out.out(`  note     ${n}`);
-  out.out(`  ${r.message}`);
-  if (r.timedOut) out.out(p.yellow('  timed out: run `shardship release status --watch` or `release watch` to follow it'));
-}
-
-function emit(ctx: CliContext, flags: { json?: boolean }, r: ReleaseReport): void {
+async function emit(ctx: CliContext, flags: { json?: boolean }, r: ReleaseReport): Promise<void> {
   if (flags.json) ctx.output.json(versioned(r));
-  else printReport(ctx.output, r);
+  else {
+    const { renderReleaseText } = await import('../../release/report-text.js');
+    for (const line of renderReleaseText(r, ctx.output.paint)) ctx.output.out(line);
+  }
   ctx.exitCode = r.exitCode;
 }
 
@@ -118,7 +92,7 @@ export const registerRelease: CommandModule = (program, ctx) => {
       const { startRelease } = await import('../../release/index.js');
       const opts = await buildOptions(ctx, flags);
       const r = await startRelease({ ...opts, image: flags.image, ...(flags.strategy ? { strategy: flags.strategy } : {}), podAnnotations: parseAnnotations(flags.podAnnotation) });
-      emit(ctx, flags, r);
+      await emit(ctx, flags, r);
     });
 
   common(release.command('status'))
@@ -127,20 +101,20 @@ export const registerRelease: CommandModule = (program, ctx) => {
     .option('--until <state>', 'with --watch: paused or healthy', 'healthy')
     .option('--timeout <duration>', 'with --watch: give up after this long (exit 4)', '10m')
     .option('--poll <duration>', 'with --watch: how often to look', '2s')
-    .action(async (flags: CommonFlags & { watch?: boolean; until: string }) => {
-      if (flags.until !== 'paused' && flags.until !== 'healthy') throw new UsageError(`--until ${flags.until}: use paused or healthy`);
-      const { releaseStatus } = await import('../../release/index.js');
+    .action(async (flags: CommonFlags & { watch?: boolean; until: 'paused' | 'healthy' }) => {
+      if (flags.until !== 'paused' && flags.until !== 'healthy') throw new UsageError(`--until ${String(flags.until)}: use paused or healthy`);
+      const [{ releaseStatus }, { watchReleaseStatus }] = await Promise.all([import('../../release/index.js'), import('../../release/follow.js')]);
       const opts = await buildOptions(ctx, flags);
       if (!flags.watch) return emit(ctx, flags, await releaseStatus(opts));
-      const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
-      for (;;) {
-        const r = await releaseStatus(opts);
-        const done = r.phase === 'Aborted' || r.phase === 'Frozen' || (flags.until === 'paused' ? r.phase === 'Paused' : r.phase === 'Completed' || r.phase === 'None');
-        if (done) return emit(ctx, flags, r);
-        if (Date.now() > deadline) return emit(ctx, flags, { ...r, timedOut: true, exitCode: 4 });
-        if (!flags.json) ctx.output.err(ctx.output.paint.dim(`${r.phase}: ${r.message}`));
-        await new Promise((res) => setTimeout(res, opts.pollMs ?? 2000));
-      }
+      const r = await watchReleaseStatus(opts, {
+        until: flags.until,
+        timeoutMs: opts.timeoutMs ?? 600_000,
+        pollMs: opts.pollMs ?? 2000,
+        onWait: (w) => {
+          if (!flags.json) ctx.output.err(ctx.output.paint.dim(`${w.phase}: ${w.message}`));
+        },
+      });
+      return emit(ctx, flags, r);
     });
 
   driving(common(release.command('promote')))
@@ -148,7 +122,7 @@ export const registerRelease: CommandModule = (program, ctx) => {
     .option('--full', 'skip every remaining pause, analysis and weight step')
     .action(async (flags: CommonFlags & { full?: boolean }) => {
       const { promoteRelease } = await import('../../release/index.js');
-      emit(ctx, flags, await promoteRelease({ ...(await buildOptions(ctx, flags)), full: Boolean(flags.full) }));
+      await emit(ctx, flags, await promoteRelease({ ...(await buildOptions(ctx, flags)), full: Boolean(flags.full) }));
     });
 
   driving(common(release.command('abort')))
@@ -156,42 +130,37 @@ export const registerRelease: CommandModule = (program, ctx) => {
     .option('--force', 'abort even after an irreversible step')
     .action(async (flags: CommonFlags & { force?: boolean }) => {
       const { abortRelease } = await import('../../release/index.js');
-      emit(ctx, flags, await abortRelease({ ...(await buildOptions(ctx, flags)), force: Boolean(flags.force) }));
+      await emit(ctx, flags, await abortRelease({ ...(await buildOptions(ctx, flags)), force: Boolean(flags.force) }));
     });
 
   common(release.command('pause'))
     .description('hold the release where it is until `resume`')
     .action(async (flags: CommonFlags) => {
       const { pauseRelease } = await import('../../release/index.js');
-      emit(ctx, flags, await pauseRelease(await buildOptions(ctx, flags)));
+      await emit(ctx, flags, await pauseRelease(await buildOptions(ctx, flags)));
     });
 
   driving(common(release.command('resume')))
     .description('continue a paused release (and any release left behind by a runner that stopped)')
     .action(async (flags: CommonFlags) => {
       const { resumeRelease } = await import('../../release/index.js');
-      emit(ctx, flags, await resumeRelease(await buildOptions(ctx, flags)));
+      await emit(ctx, flags, await resumeRelease(await buildOptions(ctx, flags)));
     });
 
   driving(common(release.command('retry')))
     .description('run an aborted release again with the same image, or re-run the current analysis')
     .action(async (flags: CommonFlags) => {
       const { retryRelease } = await import('../../release/index.js');
-      emit(ctx, flags, await retryRelease(await buildOptions(ctx, flags)));
+      await emit(ctx, flags, await retryRelease(await buildOptions(ctx, flags)));
     });
 
   common(release.command('history'))
     .description('who started, promoted or aborted which revision, when, from which workflow run')
     .action(async (flags: CommonFlags) => {
-      const { releaseHistory } = await import('../../release/index.js');
+      const [{ releaseHistory }, { renderHistoryText }] = await Promise.all([import('../../release/index.js'), import('../../release/report-text.js')]);
       const r = await releaseHistory(await buildOptions(ctx, flags));
       if (flags.json) ctx.output.json(versioned({ history: r.history ?? [] }));
-      else {
-        for (const h of r.history ?? []) {
-          ctx.output.out(`${h.at}  r${h.revision}  ${h.action.padEnd(8)} ${h.who}${h.runId ? ` (run ${h.runId})` : ''}  ${h.image}  ${h.detail}`);
-        }
-        if (!r.history?.length) ctx.output.out(`no release history for ${flags.app}`);
-      }
+      else for (const line of renderHistoryText({ ...r, app: flags.app })) ctx.output.out(line);
       ctx.exitCode = 0;
     });
 
@@ -220,40 +189,24 @@ export const registerRelease: CommandModule = (program, ctx) => {
         ctx.exitCode = 0;
         return;
       }
-      const { continueRelease } = await import('../../release/index.js');
+      const [{ watchReleases }, { watchLine }] = await Promise.all([import('../../release/follow.js'), import('../../release/report-text.js')]);
       const opts = await buildOptions(ctx, { ...flags, app: flags.app ?? '' });
       const apps = flags.app ? [flags.app] : Object.keys(opts.config.apps);
       if (!apps.length) throw new UsageError('no apps under release.apps in shardship.yaml');
-      const interval = (await parseDuration('interval', flags.interval)) ?? 10_000;
-      let stop = false;
-      const onSignal = () => {
-        stop = true;
-      };
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
+      const intervalMs = (await parseDuration('interval', flags.interval)) ?? 10_000;
+      const stop = stopOnSignals();
       try {
-        for (;;) {
-          let worst = 0;
-          for (const app of apps) {
-            // One app's trouble (an API error, a missing release) must not stop the others being driven.
-            try {
-              const r = await continueRelease({ ...opts, app });
-              if (flags.json) ctx.output.json(versioned(r));
-              else ctx.output.out(`${new Date().toISOString()} ${r.app} ${r.phase}: ${r.message}`);
-            } catch (e) {
-              if (e instanceof UsageError && !flags.app) continue; // no release of this app yet
-              ctx.output.err(`${new Date().toISOString()} ${app}: ${(e as Error).message}`);
-              worst = 1;
-            }
-          }
-          ctx.exitCode = worst;
-          if (flags.once || stop) return;
-          await new Promise((res) => setTimeout(res, interval));
-          if (stop) return;
-        }
+        ctx.exitCode = await watchReleases((app) => ({ ...opts, app }), {
+          apps,
+          intervalMs,
+          once: Boolean(flags.once),
+          signal: stop.signal,
+          skipMissing: !flags.app,
+          onReport: (r) => (flags.json ? ctx.output.json(versioned(r)) : ctx.output.out(watchLine(r))),
+          onError: (app, e) => ctx.output.err(`${new Date().toISOString()} ${app}: ${e.message}`),
+        });
       } finally {
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
+        stop.dispose();
       }
     });
 };

@@ -42,7 +42,7 @@ export const registerRun: CommandModule = (program, ctx) => {
       }
       // Loaded on use: `shardship --help` registers every command (every stage's vendor clients).
       const [{ loadConfig }, { planEvent }] = await Promise.all([import('../../config/load.js'), import('../../events/plan.js')]);
-      const { config } = await loadConfig(ctx.cwd, flags.config, { optional: true });
+      const { config, source } = await loadConfig(ctx.cwd, flags.config, { optional: true });
       const plan = planEvent(flags.event, payload, config);
       if (flags.dryRun) {
         if (flags.json) ctx.output.json(versioned(plan));
@@ -74,7 +74,7 @@ export const registerRun: CommandModule = (program, ctx) => {
           })
         : undefined;
       const runner = outputRunner(ctx.output);
-      const wire = { repoDir: ctx.cwd, config, env: ctx.env, input: () => '', output: ctx.output };
+      const wire = { repoDir: ctx.cwd, config, ...(source ? { source } : {}), env: ctx.env, input: () => '', output: ctx.output };
       const stages = { ...gateStage(wire), ...buildStage(wire), ...migrateStage(wire), ...releaseStage(wire) };
       const outcome = await executePlan(plan, { config, adapters: { github, runner, stages } });
       if (flags.summary) await writeFile(resolve(ctx.cwd, flags.summary), runner.summaries.join('\n'));

@@ -58,6 +58,38 @@ describe('shardship run', () => {
     expect(output.stderr.join('\n')).toContain('no GitHub token to check with');
   });
 
+  it('a topology error in the pipeline\'s migrate step names shardship.yaml:line, as `migrate plan` does', async () => {
+    const bad = tempDir('cli-run-topology');
+    try {
+      writeFileSync(
+        join(bad, 'shardship.yaml'),
+        [
+          'version: 1',
+          'environments:',
+          '  staging: { branch: main }',
+          'migrate:',
+          '  environments:',
+          '    staging:',
+          '      nodes: { n1: { dsnEnv: N1_DSN } }',
+          '      databases:',
+          '        loan_0: n1',
+          '        loan_1: n9',
+          '      tables: { t: { kind: broadcast } }',
+          '',
+        ].join('\n'),
+      );
+      const payload = webhookExample('pull_request', 'opened');
+      writeFileSync(join(bad, 'pr.json'), JSON.stringify(payload));
+      const output = memoryOutput();
+      const code = await main(['run', '--event', 'pull_request', '--payload', 'pr.json', '--json'], { cwd: bad, env: {}, output });
+      expect(code).toBe(2);
+      const notes: string[] = JSON.parse(output.stdout.join('\n')).notes;
+      expect(notes.find((n) => n.startsWith('migrate failed:'))).toContain('shardship.yaml:10:');
+    } finally {
+      removeDir(bad);
+    }
+  }, 60_000);
+
   it('a usage error for an unknown event exits 2', async () => {
     const output = memoryOutput();
     expect(await main(['run', '--event', 'deployment', '--payload', 'pr.json'], { cwd: dir, env: {}, output })).toBe(2);

@@ -9,7 +9,7 @@ import { createGitHubApi } from '../../../pipeline/github/octokit.js';
 import { memoryRunner } from '../../../pipeline/github/runner.js';
 import { startGitHubServer, type GitHubServer } from '../../support/github-server/index.js';
 import type { GitHubApi } from '../../../pipeline/events/github-api.js';
-import type { MigrationReport, ReleaseReport } from '../../../pipeline/report/types.js';
+import type { MigrationStageReport, ReleaseStageReport } from '../../../pipeline/report/types.js';
 
 const example = webhookExample;
 
@@ -23,7 +23,7 @@ const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 
-const migration = (apply: boolean): MigrationReport => ({
+const migration = (apply: boolean): MigrationStageReport => ({
   environment: 'staging',
   plan: {
     environment: 'staging',
@@ -36,7 +36,7 @@ const migration = (apply: boolean): MigrationReport => ({
   },
   ...(apply ? { results: ['loan_0', 'loan_1'].map((database) => ({ node: 'n1', database, version: '0002', status: 'applied' as const })) } : {}),
 });
-const release = (state: string): ReleaseReport => ({
+const release = (state: string): ReleaseStageReport => ({
   app: 'loan-service',
   environment: 'staging',
   state,

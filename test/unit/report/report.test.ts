@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { cell, gateSummaryLines, migrationMatrixLines, pipelineSummary, releaseSummaryLines } from '../../../pipeline/report/markdown.js';
 import { rolloutChartSvg } from '../../../pipeline/report/svg.js';
 import { htmlReport } from '../../../pipeline/report/html.js';
-import type { MigrationReport, ReleaseReport } from '../../../pipeline/report/types.js';
+import type { MigrationStageReport, ReleaseStageReport } from '../../../pipeline/report/types.js';
 
-const migration: MigrationReport = {
+const migration: MigrationStageReport = {
   environment: 'prod',
   plan: {
     environment: 'prod',
@@ -23,7 +23,7 @@ const migration: MigrationReport = {
   ],
 };
 
-const release: ReleaseReport = {
+const release: ReleaseStageReport = {
   app: 'loan-service',
   state: 'rolled-back',
   steps: [
