@@ -5,13 +5,13 @@ import type { ReleaseConfig } from '../config/release.js';
 import { ConflictError, type Cluster, type KubeObject } from '../kube/types.js';
 import type { MetricsSource } from '../prometheus/client.js';
 import { drive, observe, type DriveResult } from './engine.js';
-import { canaryWeightOf, describeStep } from './planner.js';
-import { abort, pause, planStart, promote, refuseWhileActive, resume, retry, type CommandTransition } from './transitions.js';
+import { canaryWeightOf, describeStep, planNextStep } from './planner.js';
+import { abort, pause, planStart, promote, refuseWhileActive, resume, retry, type CommandEffect, type CommandTransition, type ReleaseCommand } from './transitions.js';
 import { deploymentName, loadTemplates, renderService, type Templates } from './render.js';
 import { makeRouter } from './routers.js';
 import { resolveSpec } from './spec.js';
-import { actorFromEnv, mutateState, readState, writeState } from './state.js';
-import type { Actor, ReleaseReport, ReleaseSpec, ReleaseState, StrategyName, TrafficSplit } from './types.js';
+import { actorFromEnv, mutateState, readState, stateConfigMapName, writeState } from './state.js';
+import type { Actor, HistoryEntry, ReleaseAction, ReleaseReport, ReleaseSpec, ReleaseState, StrategyName, TrafficSplit } from './types.js';
 
 export type { ReleaseReport, ReleaseState, ReleaseSpec, Step, TrafficSplit, ReleaseAction, Observations } from './types.js';
 export { planNextStep } from './planner.js';
@@ -154,6 +154,54 @@ async function commandThenDrive(opts: ReleaseOptions, transition: (s: ReleaseSta
   if (!first.effects.some((e) => e.type === 'drive')) return report(changedState, spec, { notes: [], timedOut: false }, opts.cluster);
   const result: DriveResult = await drive(engineOptions(opts, spec, templates, env, actor), state.strategy);
   return report(result.state, spec, result, opts.cluster, undefined, first.command);
+}
+
+/** What `promote`/`abort --dry-run` print: the transition and what would be done, with nothing written. */
+export interface ReleaseCommandPreview {
+  app: string;
+  namespace: string;
+  command: ReleaseCommand;
+  dryRun: true;
+  from: { revision: number; phase: ReleaseState['phase']; stepIndex: number; step: string; message: string };
+  to: { revision: number; phase: ReleaseState['phase']; stepIndex: number; step: string; message: string };
+  /** History entries the command would add. */
+  history: HistoryEntry[];
+  /** What the executor would do: write the state ConfigMap, then drive. */
+  effects: CommandEffect[];
+  stateObject: string;
+  /** The engine's first round from the new state and the cluster as it is now (when the command drives). */
+  next: ReleaseAction[];
+}
+
+/** The transition a command would make, read-only: the state and the cluster are read, nothing is written. */
+async function previewCommand(opts: ReleaseOptions, transition: (s: ReleaseState, actor: Actor) => CommandTransition): Promise<ReleaseCommandPreview> {
+  const actor = actorFromEnv(opts.env ?? process.env);
+  const { state, spec } = await existingState(opts);
+  const t = transition(state, actor);
+  const drives = t.effects.some((e) => e.type === 'drive');
+  const templates = drives ? await loadTemplates(opts.config.templates, opts.cwd) : undefined;
+  const next = templates ? planNextStep(t.state, spec, await observe(opts.cluster, spec, t.state, makeRouter(opts.cluster, spec, templates, t.state.strategy))) : [];
+  const view = (s: ReleaseState) => ({ revision: s.revision, phase: s.phase, stepIndex: s.stepIndex, step: describeStep(s.steps[s.stepIndex]), message: s.message });
+  return {
+    app: state.app,
+    namespace: state.namespace,
+    command: t.command,
+    dryRun: true,
+    from: view(state),
+    to: view(t.state),
+    history: t.state.history.slice(state.history.length),
+    effects: t.effects,
+    stateObject: `ConfigMap ${state.namespace}/${stateConfigMapName(state.app)}`,
+    next,
+  };
+}
+
+export function previewPromote(opts: ReleaseOptions & { full?: boolean }): Promise<ReleaseCommandPreview> {
+  return previewCommand(opts, (s, actor) => promote(s, { full: Boolean(opts.full) }, actor));
+}
+
+export function previewAbort(opts: ReleaseOptions & { force?: boolean; reason?: string }): Promise<ReleaseCommandPreview> {
+  return previewCommand(opts, (s, actor) => abort(s, { force: Boolean(opts.force), ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }, actor));
 }
 
 export function promoteRelease(opts: ReleaseOptions & { full?: boolean }): Promise<ReleaseReport> {
