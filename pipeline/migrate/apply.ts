@@ -5,7 +5,8 @@ import { durationMs } from '../config/common.js';
 import type { MigrateConfig } from '../config/migrate.js';
 import { type ShardConnection, type ShardConnector, ShardError, type ShardTarget } from '../core/shards.js';
 import { checkEffect, statementEffect } from './effects.js';
-import { decideMigration, markFinished, markRunning, progressSql, readHistory, ensureHistoryTable, type HistoryRow, type MigrationAction } from './history.js';
+import { markFinished, markRunning, progressSql, readHistory, ensureHistoryTable } from './history.js';
+import { planApply, planDatabase, type ApplyPlan, type DatabaseApplyPlan, type HistoryRead } from './apply-plan.js';
 import { acquireDatabaseLock, releaseDatabaseLock } from './locks.js';
 import { chooseAlgorithms, copyRefusal } from './online-ddl.js';
 import { errorObject, statementWhere } from './statement-errors.js';
@@ -101,6 +102,20 @@ interface Job {
   wave: number;
 }
 
+/** One migration in one database, as the executor runs it. */
+interface MigrationJob {
+  conn: ShardConnection;
+  job: Job;
+  migration: PlannedMigration;
+  statements: PhysicalStatement[];
+  /** The plan's resume point (statements_done), or undefined to run from the first statement. */
+  resumeFrom: number | undefined;
+  /** The database's report, counted into as statements run. */
+  report: DatabaseReport;
+  /** Statements of earlier migrations in this database (progress events count on from here). */
+  doneBefore: number;
+}
+
 class StatementFailure extends Error {
   constructor(
     message: string,
@@ -114,76 +129,60 @@ class StatementFailure extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Order databases so consecutive ones sit on different nodes: the global limit spreads over nodes. */
-export function interleaveByNode<T extends { target: ShardTarget }>(dbs: T[]): T[] {
-  const byNode = new Map<string, T[]>();
-  for (const d of dbs) byNode.set(d.target.node, [...(byNode.get(d.target.node) ?? []), d]);
-  const queues = [...byNode.values()];
-  const out: T[] = [];
-  for (let i = 0; out.length < dbs.length; i++) {
-    for (const q of queues) {
-      const d = q[i];
-      if (d) out.push(d);
-    }
-  }
-  return out;
-}
-
-/** Split into waves: the first `canary` databases (spread over nodes), then the rest. Pure. */
-export function planWaves<T extends { target: ShardTarget }>(dbs: T[], canary: number | undefined): T[][] {
-  const ordered = interleaveByNode(dbs);
-  if (!canary || canary <= 0 || canary >= ordered.length) return [ordered];
-  return [ordered.slice(0, canary), ordered.slice(canary)];
-}
-
 export function statementCount(db: DatabasePlan): number {
   return db.migrations.reduce((n, m) => n + m.statements.length, 0);
 }
 
-export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): Promise<MigrationRun> {
-  const started = Date.now();
-  const emit = opts.onProgress ?? (() => undefined);
-  const verifyMode = opts.verify ?? 'before-after';
-  const run: MigrationRun = { environment: plan.environment, startedAt: new Date(started).toISOString(), durationMs: 0, ok: false, waves: [], databases: [] };
-  const reports = new Map<string, DatabaseReport>();
+/** Read every database's history (no locks, read-only) and decide what the run does: `migrate apply --dry-run`. */
+export async function planApplyRun(plan: MigrationPlan, opts: Pick<ApplyOptions, 'connections' | 'config' | 'canary' | 'stopOnError'>): Promise<ApplyPlan> {
+  return planApply(plan, await readHistories(plan, opts.connections, opts.config.concurrency), {
+    ...(opts.canary !== undefined ? { canary: opts.canary } : {}),
+    ...(opts.stopOnError !== undefined ? { stopOnError: opts.stopOnError } : {}),
+  });
+}
 
-  // Phase 1 (no locks): read every history, so that an edited applied migration stops the whole
-  // run before any shard changes, and up-to-date databases are not even locked.
-  const pendingSet = new Set<DatabasePlan>();
-  const checkLimit = pLimit(opts.config.concurrency);
-  const refusals: DatabaseReport[] = [];
+async function readHistories(plan: MigrationPlan, connections: ShardConnector, concurrency: number): Promise<Map<string, HistoryRead>> {
+  const limit = pLimit(concurrency);
+  const histories = new Map<string, HistoryRead>();
   await Promise.all(
     plan.databases.map((db) =>
-      checkLimit(async () => {
-        const base = { target: db.target, wave: 0, migrations: [], statementsRun: 0, lockRetries: 0, algorithms: {}, durationMs: 0 };
+      limit(async () => {
         let conn: ShardConnection | undefined;
         try {
-          conn = await opts.connections.connect(db.target);
-          const history = new Map((await readHistory(conn))?.map((r) => [r.version, r]) ?? []);
-          const actions = db.migrations.map((m) => ({ m, a: decideMigration(m.migration, m.statements.length, history.get(m.migration.version)) }));
-          const refused = actions.filter((x) => x.a.kind === 'refuse');
-          if (refused.length > 0) {
-            const r: DatabaseReport = {
-              ...base,
-              outcome: 'refused',
-              error: refused.map((x) => (x.a as { reason: string }).reason).join('; '),
-              migrations: refused.map((x) => ({ version: x.m.migration.version, action: 'refused', statementsRun: 0, statementsAlreadyApplied: 0, durationMs: 0 })),
-            };
-            refusals.push(r);
-          } else if (actions.every((x) => x.a.kind === 'skip')) {
-            reports.set(db.target.database, { ...base, outcome: 'up-to-date' });
-          } else pendingSet.add(db);
+          conn = await connections.connect(db.target);
+          histories.set(db.target.database, { rows: await readHistory(conn) });
         } catch (e) {
-          reports.set(db.target.database, { ...base, outcome: e instanceof ShardError && e.nodeDown ? 'unreachable' : 'failed', error: errorText(e) });
+          histories.set(db.target.database, { error: errorText(e), unreachable: e instanceof ShardError && e.nodeDown });
         } finally {
           await conn?.close();
         }
       }),
     ),
   );
-  for (const r of refusals) reports.set(r.target.database, r);
-  // Plan order, not the order the checks happened to finish in: waves are then reproducible.
-  const pending = plan.databases.filter((d) => pendingSet.has(d));
+  return histories;
+}
+
+export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): Promise<MigrationRun> {
+  const started = Date.now();
+  // Phase 1 (no locks): read every history, so that an edited applied migration stops the whole
+  // run before any shard changes, and up-to-date databases are not even locked.
+  const applyPlan = await planApplyRun(plan, opts);
+  return executeApplyPlan(plan, applyPlan, opts, started);
+}
+
+/** Carry out an ApplyPlan: the databases it sends to waves, in its waves; the rest are reported as it decided. */
+async function executeApplyPlan(plan: MigrationPlan, applyPlan: ApplyPlan, opts: ApplyOptions, started: number): Promise<MigrationRun> {
+  const emit = opts.onProgress ?? (() => undefined);
+  const verifyMode = opts.verify ?? 'before-after';
+  const run: MigrationRun = { environment: plan.environment, startedAt: new Date(started).toISOString(), durationMs: 0, ok: false, waves: [], databases: [] };
+  const reports = new Map<string, DatabaseReport>();
+  for (const d of applyPlan.databases) {
+    const report = reportBeforeRun(d);
+    if (report) reports.set(d.target.database, report);
+  }
+  const byName = new Map(plan.databases.map((d) => [d.target.database, d]));
+  const waves = applyPlan.waves.map((w) => w.map((name) => byName.get(name)!));
+  const pending = waves.flat();
 
   const finish = (): MigrationRun => {
     run.databases = plan.databases.map((d) => reports.get(d.target.database)!).filter(Boolean);
@@ -192,15 +191,8 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
     return run;
   };
 
-  if (refusals.length > 0) {
-    run.stopped = 'an applied migration changed (checksum mismatch): nothing was applied';
-    for (const db of pending) reports.set(db.target.database, skipped(db.target, 0));
-    return finish();
-  }
-  const unreadable = [...reports.values()].filter((r) => r.outcome === 'failed' || r.outcome === 'unreachable');
-  if (opts.stopOnError && unreadable.length > 0) {
-    run.stopped = `--stop-on-error: ${unreadable.map((r) => `${r.target.database} ${r.outcome}`).join(', ')} before anything ran`;
-    for (const db of pending) reports.set(db.target.database, skipped(db.target, 0));
+  if (applyPlan.stopped) {
+    run.stopped = applyPlan.stopped;
     return finish();
   }
 
@@ -212,8 +204,7 @@ export async function applyMigrations(plan: MigrationPlan, opts: ApplyOptions): 
   const afterCopies = (opts.tables ?? copiesFromPlan(plan)).filter((t) => touched.has(t.logicalTable));
   const names = physicalIndex(opts.tables ?? afterCopies);
 
-  const waves = planWaves(pending, opts.canary);
-  run.waves = waves.map((w) => w.map((d) => d.target.database));
+  run.waves = applyPlan.waves;
   emit({ type: 'start', databases: pending.map((d) => ({ target: d.target, statements: statementCount(d) })) });
 
   // The next free slot goes to the node with the most time left (schedule.ts), not the next in line.
@@ -288,6 +279,28 @@ export function deferrableProgress(statements: PhysicalStatement[]): boolean[] {
   });
 }
 
+/** The report of a database the plan does not send to a wave (undefined for those it does). */
+function reportBeforeRun(d: DatabaseApplyPlan): DatabaseReport | undefined {
+  const base = { target: d.target, wave: 0, migrations: [], statementsRun: 0, lockRetries: 0, algorithms: {}, durationMs: 0 };
+  switch (d.decision) {
+    case 'apply':
+      return undefined;
+    case 'up-to-date':
+      return { ...base, outcome: 'up-to-date' };
+    case 'skipped':
+      return skipped(d.target, 0);
+    case 'unreadable':
+      return { ...base, outcome: d.unreachable ? 'unreachable' : 'failed', ...(d.error !== undefined ? { error: d.error } : {}) };
+    case 'refused':
+      return {
+        ...base,
+        outcome: 'refused',
+        ...(d.error !== undefined ? { error: d.error } : {}),
+        migrations: d.migrations.filter((m) => m.action === 'refuse').map((m) => ({ version: m.version, action: 'refused', statementsRun: 0, statementsAlreadyApplied: 0, durationMs: 0 })),
+      };
+  }
+}
+
 function skipped(target: ShardTarget, wave: number): DatabaseReport {
   return { target, outcome: 'skipped', wave, migrations: [], statementsRun: 0, lockRetries: 0, algorithms: {}, durationMs: 0 };
 }
@@ -330,26 +343,27 @@ class Executor {
         await ensureHistoryTable(conn);
         historyRows = [];
       }
-      const history = new Map(historyRows.map((r) => [r.version, r]));
+      // Planned again from the history read under the lock, with the same pure function as the
+      // whole run's plan: another run may have moved this database on since.
+      const steps = planDatabase(db, historyRows).migrations;
       const tables = new Set(db.migrations.flatMap((m) => m.statements.map((st) => st.physicalTable)));
-      const work = db.migrations.some((m) => decideMigration(m.migration, m.statements.length, history.get(m.migration.version)).kind !== 'skip');
-      if (work && this.collect.before) await readTableDdls(conn, tables, this.collect.before);
-      for (const m of db.migrations) {
-        const action = decideMigration(m.migration, m.statements.length, history.get(m.migration.version));
-        if (action.kind === 'skip') {
-          done += m.statements.length;
+      if (steps.some((m) => m.action !== 'skip') && this.collect.before) await readTableDdls(conn, tables, this.collect.before);
+      for (const [i, step] of steps.entries()) {
+        const { migration, statements } = db.migrations[i]!;
+        if (step.action === 'skip') {
+          done += statements.length;
           continue;
         }
-        if (action.kind === 'refuse') {
-          report.migrations.push({ version: m.migration.version, action: 'refused', statementsRun: 0, statementsAlreadyApplied: 0, durationMs: 0, error: action.reason });
-          return { ...report, outcome: 'refused', error: action.reason, durationMs: Date.now() - started };
+        if (step.action === 'refuse') {
+          report.migrations.push({ version: migration.version, action: 'refused', statementsRun: 0, statementsAlreadyApplied: 0, durationMs: 0, error: step.reason });
+          return { ...report, outcome: 'refused', error: step.reason, durationMs: Date.now() - started };
         }
-        const mr = await this.applyMigration(conn, job, m.migration, m.statements, action, report, done);
+        const mr = await this.applyMigration({ conn, job, migration, statements, resumeFrom: step.action === 'resume' ? step.from : undefined, report, doneBefore: done });
         report.migrations.push(mr);
-        done += m.statements.length;
+        done += statements.length;
         if (mr.action === 'failed') {
           report.outcome = 'failed';
-          report.error = `V${m.migration.version}: ${mr.error ?? 'failed'}`;
+          report.error = `V${migration.version}: ${mr.error ?? 'failed'}`;
           break;
         }
       }
@@ -370,25 +384,20 @@ class Executor {
     return report;
   }
 
-  private async applyMigration(
-    conn: ShardConnection,
-    job: Job,
-    migration: PlannedMigration,
-    statements: PhysicalStatement[],
-    action: Exclude<MigrationAction, { kind: 'skip' } | { kind: 'refuse' }>,
-    report: DatabaseReport,
-    doneBefore: number,
-  ): Promise<MigrationReport> {
+  private async applyMigration(m: MigrationJob): Promise<MigrationReport> {
+    const { conn, job, migration, statements, resumeFrom, report, doneBefore } = m;
     const started = Date.now();
-    const mr: MigrationReport = { version: migration.version, action: action.kind === 'resume' ? 'resumed' : 'applied', statementsRun: 0, statementsAlreadyApplied: 0, durationMs: 0 };
+    const mr: MigrationReport = { version: migration.version, action: resumeFrom !== undefined ? 'resumed' : 'applied', statementsRun: 0, statementsAlreadyApplied: 0, durationMs: 0 };
     await markRunning(conn, migration, statements.length, this.opts.appliedBy);
-    let index = action.from;
+    let index = resumeFrom ?? 0;
     try {
       const deferrable = deferrableProgress(statements);
-      // A copy the previous run was in leaves triggers and a shadow table: drop them first.
-      if (action.kind === 'resume' && this.opts.onlineSchemaChange) await this.cleanupCopies(conn, statements.slice(action.previous.statementsDone));
-      if (action.kind === 'resume') await this.settleInterrupted(conn, migration, statements, deferrable, action.previous, mr);
-      index = action.kind === 'resume' ? action.from + mr.statementsAlreadyApplied : 0;
+      if (resumeFrom !== undefined) {
+        // A copy the previous run was in leaves triggers and a shadow table: drop them first.
+        if (this.opts.onlineSchemaChange) await this.cleanupCopies(conn, statements.slice(resumeFrom));
+        await this.settleInterrupted(conn, migration, statements, deferrable, resumeFrom, mr);
+        index = resumeFrom + mr.statementsAlreadyApplied;
+      }
       let flushedAt = Date.now();
       for (; index < statements.length; index++) {
         const st = statements[index]!;
@@ -432,13 +441,14 @@ class Executor {
     migration: PlannedMigration,
     statements: PhysicalStatement[],
     deferrable: boolean[],
-    previous: HistoryRow,
+    /** statements_done of the history row. */
+    recordedDone: number,
     mr: MigrationReport,
   ): Promise<void> {
     // Statements after the recorded count may have run: deferred ones (recorded in batches),
     // then at most one more that was in flight. Skip those whose effect is there; stop at the
     // first that is not (statements run in order, so nothing after it ran).
-    for (let i = previous.statementsDone; i < statements.length; i++) {
+    for (let i = recordedDone; i < statements.length; i++) {
       const st = statements[i]!;
       // DML runs in one transaction with its history update: if the count says not done, it is not.
       if (st.kind === 'dml') break;
@@ -457,7 +467,7 @@ class Executor {
       }
       break;
     }
-    if (mr.statementsAlreadyApplied > 0) await conn.execute(progressSql, [previous.statementsDone + mr.statementsAlreadyApplied, migration.version]);
+    if (mr.statementsAlreadyApplied > 0) await conn.execute(progressSql, [recordedDone + mr.statementsAlreadyApplied, migration.version]);
   }
 
   private async runStatement(conn: ShardConnection, job: Job, migration: PlannedMigration, st: PhysicalStatement, report: DatabaseReport, writeProgress: boolean): Promise<void> {

@@ -9,7 +9,8 @@ import { planNextStep } from './planner.js';
 import { LABEL_APP, LABEL_TRACK, deploymentName, renderDeployment, type Templates } from './render.js';
 import { makeRouter, type TrafficRouter } from './routers.js';
 import { DeploymentReadModel, PodReadModel, readModel, ServiceReadModel } from './read-models.js';
-import { historyEntry, readState, writeState } from './state.js';
+import { readState, writeState } from './state.js';
+import { analysisCutShort, analysisMeasured, analysisRecorded, analysisResumePoint, applyAction, endRound } from './transitions.js';
 import type { Actor, DeploymentObservation, Observations, ReleaseAction, ReleaseSpec, ReleaseState } from './types.js';
 
 export interface EngineOptions {
@@ -36,6 +37,8 @@ export interface EngineOptions {
 interface Cursor {
   resourceVersion: string | undefined;
   deadline: number;
+  /** What the cluster looked like when this round was planned. */
+  observed: Observations;
 }
 
 export interface DriveResult {
@@ -62,18 +65,19 @@ export async function drive(opts: EngineOptions, stateStrategy: ReleaseState['st
     const obs = await observe(cluster, spec, state, router);
     const actions = planNextStep(state, spec, obs);
     if (!actions.length) return { state, timedOut: false, notes, routingWrites };
-    const next = structuredClone(state);
+    let next = state;
     let waitUntil: number | undefined;
     let stop = false;
     let outOfTime = false;
-    const cursor: Cursor = { resourceVersion, deadline };
+    const cursor: Cursor = { resourceVersion, deadline, observed: obs };
     try {
       for (const a of actions) {
-        const r = await apply(a, next, obs, opts, router, cursor);
+        const r = await apply(a, next, opts, router, cursor);
+        next = r.state;
         if (a.type === 'route') routingWrites++;
         if (a.type === 'note') notes.push(a.message);
-        if (r === 'stop') stop = true;
-        if (r === 'timedOut') outOfTime = true;
+        if (r.stop) stop = true;
+        if (r.timedOut) outOfTime = true;
         if (a.type === 'wait') waitUntil = a.untilMs ?? Date.now() + pollMs;
       }
     } catch (e) {
@@ -84,7 +88,7 @@ export async function drive(opts: EngineOptions, stateStrategy: ReleaseState['st
       }
       throw e;
     }
-    if (!stop && waitUntil === undefined && next.phase === 'Paused') next.phase = 'Progressing';
+    next = endRound(next, { stopped: stop, waiting: waitUntil !== undefined });
     if (changed(state, next)) {
       try {
         await writeState(cluster, next, cursor.resourceVersion);
@@ -113,136 +117,78 @@ function changed(a: ReleaseState, b: ReleaseState): boolean {
   return JSON.stringify({ ...a, message: '' }) !== JSON.stringify({ ...b, message: '' }) || (a.phase !== b.phase);
 }
 
-async function apply(a: ReleaseAction, next: ReleaseState, obs: Observations, opts: EngineOptions, router: TrafficRouter, cursor: Cursor): Promise<'stop' | 'timedOut' | undefined> {
-  const now = new Date();
+/** Apply one planner action: the state change is decided by transitions.ts; here only its I/O is done. */
+async function apply(a: ReleaseAction, state: ReleaseState, opts: EngineOptions, router: TrafficRouter, cursor: Cursor): Promise<{ state: ReleaseState; stop: boolean; timedOut?: boolean }> {
   const log = opts.log ?? (() => undefined);
-  switch (a.type) {
-    case 'scale':
-      log(`${a.reason}`);
-      await scaleDeployment(opts, next, a, obs.deployments[a.track]);
-      next.message = a.reason;
-      return;
-    case 'route':
-      log(`${a.reason} (${describeSplit(a.split)})`);
-      await router.write(a.split);
-      next.desired = a.split;
-      next.confirmed = a.split;
-      next.message = a.reason;
-      return;
-    case 'setPreview':
-      await opts.cluster.patch({ apiVersion: 'v1', kind: 'Service', namespace: opts.spec.namespace, name: `${opts.spec.app}-preview` }, { spec: { selector: { [LABEL_APP]: opts.spec.app, [LABEL_TRACK]: a.track } } }, 'merge');
-      log(`preview Service ${opts.spec.app}-preview now selects slot ${a.track}`);
-      return;
-    case 'analyze':
-      for (const name of a.templates) {
-        const t = opts.spec.analysis[name]!;
-        const where = { stepIndex: a.stepIndex, attempt: next.analysisAttempt };
-        const p = next.analysisProgress;
-        const previous = p && p.stepIndex === where.stepIndex && p.attempt === where.attempt && p.template === name ? p.measurements : [];
-        log(previous.length ? `analysis ${name}: continuing after ${previous.length} of ${t.count} measurement(s)` : `analysis ${name}: ${t.count} measurement(s)`);
-        const rec = await resumeAnalysis(
-          name,
-          t,
-          {
-            app: next.app,
-            namespace: next.namespace,
-            canaryTrack: next.canaryTrack,
-            stableTrack: next.stableTrack,
-            cluster: opts.cluster,
-            ...(opts.metrics ? { metrics: opts.metrics } : {}),
-            env: opts.env,
-            ...(opts.analysisIntervalMs !== undefined ? { intervalMs: opts.analysisIntervalMs } : {}),
-            ...(opts.httpTimeoutMs !== undefined ? { httpTimeoutMs: opts.httpTimeoutMs } : {}),
-          },
-          where,
-          {
-            previous,
-            // Saved after each measurement with the resourceVersion we hold: if someone else
-            // wrote meanwhile (an abort, a promote) the 409 makes the engine re-read and re-plan.
-            persist: async (measurements) => {
-              next.analysisProgress = { ...where, template: name, measurements };
-              cursor.resourceVersion = await writeState(opts.cluster, next, cursor.resourceVersion);
-            },
-            deadline: cursor.deadline,
-            ...(opts.signal ? { signal: opts.signal } : {}),
-          },
-          (m) => log(`  ${name}: ${m.outcome}${m.message ? ` - ${m.message}` : ''}`),
-        );
-        if (!rec) {
-          const taken = next.analysisProgress?.measurements.length ?? previous.length;
-          next.message = `analysis ${name}: ${taken} of ${t.count} measurement(s) taken; the next run continues from there`;
-          return 'timedOut';
-        }
-        delete next.analysisProgress;
-        next.analysis.push(rec);
-        next.message = `analysis ${name}: ${rec.outcome} (${rec.message})`;
-        if (rec.outcome === 'Failed') break;
+  const t = applyAction(state, a, { ...opts.actor, at: new Date().toISOString() });
+  let next = t.state;
+  for (const e of t.effects) {
+    switch (e.type) {
+      case 'log':
+        log(e.line);
+        break;
+      case 'scale':
+        // The Deployment as observed before this round is what the planner saw.
+        await scaleDeployment(opts, next, e, cursor.observed.deployments[e.track]);
+        break;
+      case 'route':
+        await router.write(e.split);
+        break;
+      case 'setPreview':
+        await opts.cluster.patch({ apiVersion: 'v1', kind: 'Service', namespace: opts.spec.namespace, name: `${opts.spec.app}-preview` }, { spec: { selector: { [LABEL_APP]: opts.spec.app, [LABEL_TRACK]: e.track } } }, 'merge');
+        break;
+      case 'analyze': {
+        const r = await runAnalysis(e, next, opts, cursor);
+        next = r.state;
+        if (r.timedOut) return { state: next, stop: false, timedOut: true };
+        break;
       }
-      return;
-    case 'wait':
-      next.message = a.reason;
-      return;
-    case 'advance': {
-      const step = next.steps[next.stepIndex];
-      if (step?.irreversible) next.irreversibleCommitted = true;
-      next.history.push(historyEntry(next, { ...opts.actor, at: now.toISOString() }, 'step', `step ${next.stepIndex + 1}: ${a.message}`));
-      if (a.reached) next.desired = next.confirmed = a.reached;
-      next.stepIndex = a.to;
-      next.stepStartedAt = now.toISOString();
-      next.analysisAttempt = 0;
-      delete next.analysisProgress;
-      next.message = a.message;
-      log(`step done: ${a.message}`);
-      return;
     }
-    case 'setCanaryScale':
-      if (a.scale.matchTrafficWeight) delete next.canaryScale;
-      else next.canaryScale = a.scale;
-      return;
-    case 'note':
-      log(a.message);
-      next.history.push(historyEntry(next, { ...opts.actor, at: now.toISOString() }, 'step', a.message));
-      next.message = a.message;
-      return;
-    case 'markStableScaledUp':
-      if (next.abort) next.abort.stableScaledUp = true;
-      return;
-    case 'pause':
-      next.phase = 'Paused';
-      next.message = a.reason;
-      return 'stop';
-    case 'complete':
-      next.phase = 'Completed';
-      next.message = a.message;
-      next.history.push(historyEntry(next, { ...opts.actor, at: now.toISOString() }, 'complete', a.message));
-      if (next.strategy === 'blueGreen' && next.steps[0]?.kind !== 'initial') {
-        // The new slot is now the active one; the next release goes to the other slot.
-        [next.stableTrack, next.canaryTrack] = [next.canaryTrack, next.stableTrack];
-      }
-      next.desired = { weights: { [next.stableTrack]: 100, [next.canaryTrack]: 0 }, cohorts: [] };
-      log(a.message);
-      return 'stop';
-    case 'abort':
-      next.phase = 'Aborting';
-      next.abort = { reason: a.reason, by: { ...opts.actor, at: now.toISOString() } };
-      next.message = `aborting: ${a.reason}`;
-      next.history.push(historyEntry(next, { ...opts.actor, at: now.toISOString() }, 'abort', a.reason));
-      log(`aborting: ${a.reason}`);
-      return;
-    case 'aborted':
-      next.phase = 'Aborted';
-      next.message = a.message;
-      next.desired = { weights: { [next.stableTrack]: 100, [next.canaryTrack]: 0 }, cohorts: [] };
-      next.history.push(historyEntry(next, { ...opts.actor, at: now.toISOString() }, 'aborted', a.message));
-      log(a.message);
-      return 'stop';
-    case 'freeze':
-      next.phase = 'Frozen';
-      next.message = a.reason;
-      next.history.push(historyEntry(next, { ...opts.actor, at: now.toISOString() }, 'freeze', a.reason));
-      log(`frozen: ${a.reason}`);
-      return 'stop';
   }
+  return { state: next, stop: t.stop };
+}
+
+async function runAnalysis(e: { stepIndex: number; templates: string[] }, state: ReleaseState, opts: EngineOptions, cursor: Cursor): Promise<{ state: ReleaseState; timedOut: boolean }> {
+  const log = opts.log ?? (() => undefined);
+  let next = state;
+  for (const name of e.templates) {
+    const t = opts.spec.analysis[name]!;
+    const where = { stepIndex: e.stepIndex, attempt: next.analysisAttempt };
+    const previous = analysisResumePoint(next, e.stepIndex, name);
+    log(previous.length ? `analysis ${name}: continuing after ${previous.length} of ${t.count} measurement(s)` : `analysis ${name}: ${t.count} measurement(s)`);
+    const rec = await resumeAnalysis(
+      name,
+      t,
+      {
+        app: next.app,
+        namespace: next.namespace,
+        canaryTrack: next.canaryTrack,
+        stableTrack: next.stableTrack,
+        cluster: opts.cluster,
+        ...(opts.metrics ? { metrics: opts.metrics } : {}),
+        env: opts.env,
+        ...(opts.analysisIntervalMs !== undefined ? { intervalMs: opts.analysisIntervalMs } : {}),
+        ...(opts.httpTimeoutMs !== undefined ? { httpTimeoutMs: opts.httpTimeoutMs } : {}),
+      },
+      where,
+      {
+        previous,
+        // Saved after each measurement with the resourceVersion we hold: if someone else
+        // wrote meanwhile (an abort, a promote) the 409 makes the engine re-read and re-plan.
+        persist: async (measurements) => {
+          next = analysisMeasured(next, e.stepIndex, name, measurements);
+          cursor.resourceVersion = await writeState(opts.cluster, next, cursor.resourceVersion);
+        },
+        deadline: cursor.deadline,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
+      (m) => log(`  ${name}: ${m.outcome}${m.message ? ` - ${m.message}` : ''}`),
+    );
+    if (!rec) return { state: analysisCutShort(next, name, t.count, previous.length), timedOut: true };
+    next = analysisRecorded(next, rec);
+    if (rec.outcome === 'Failed') break;
+  }
+  return { state: next, timedOut: false };
 }
 
 async function scaleDeployment(opts: EngineOptions, state: ReleaseState, a: Extract<ReleaseAction, { type: 'scale' }>, seen: DeploymentObservation | undefined): Promise<void> {
@@ -310,13 +256,6 @@ async function observeDeployment(cluster: Cluster, spec: ReleaseSpec, track: str
     restarts,
     crashLooping,
   };
-}
-
-export function describeSplit(split: { weights: Record<string, number>; cohorts: unknown[] }): string {
-  const w = Object.entries(split.weights)
-    .map(([t, v]) => `${t} ${v}%`)
-    .join(', ');
-  return split.cohorts.length ? `${w}; ${split.cohorts.length} cohort(s)` : w;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

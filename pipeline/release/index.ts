@@ -1,17 +1,18 @@
 // The release stage's API, used by the CLI and the GitHub Action: each function takes the
 // ports (Cluster, MetricsSource), the config and an app, and returns a plain ReleaseReport.
-import { ConfigError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { ReleaseConfig } from '../config/release.js';
 import { ConflictError, type Cluster } from '../core/cluster.js';
 import type { MetricsSource } from './ports.js';
 import { drive, observe, type DriveResult } from './engine.js';
-import { canaryWeightOf, describeStep } from './planner.js';
+import { canaryWeightOf, describeStep, planNextStep } from './planner.js';
+import { abort, pause, planStart, promote, refuseWhileActive, resume, retry, type CommandEffect, type CommandTransition, type ReleaseCommand } from './transitions.js';
 import { deploymentName, loadTemplates, renderService, type Templates } from './render.js';
 import { makeRouter } from './routers.js';
-import { checkReplicaWeights, compileSteps, resolveSpec } from './spec.js';
+import { resolveSpec } from './spec.js';
 import { DeploymentReadModel, readModel } from './read-models.js';
-import { actorFromEnv, describeActor, historyEntry, mutateState, readState, writeState } from './state.js';
-import type { Actor, ReleaseReport, ReleaseSpec, ReleaseState, StrategyName, TrafficSplit } from './types.js';
+import { actorFromEnv, mutateState, readState, stateConfigMapName, writeState } from './state.js';
+import type { Actor, HistoryEntry, ReleaseAction, ReleaseReport, ReleaseSpec, ReleaseState, StrategyName, TrafficSplit } from './types.js';
 
 export type { ReleaseReport, ReleaseState, ReleaseSpec, Step, TrafficSplit, ReleaseAction, Observations } from './types.js';
 export { planNextStep } from './planner.js';
@@ -42,73 +43,31 @@ export interface StartOptions extends ReleaseOptions {
   podAnnotations?: Record<string, string>;
 }
 
-const ACTIVE: ReleaseState['phase'][] = ['Progressing', 'Paused', 'Aborting', 'Frozen'];
-
 export async function startRelease(opts: StartOptions): Promise<ReleaseReport> {
   const env = opts.env ?? process.env;
   const actor = actorFromEnv(env);
-  const appCfg = opts.config.apps[opts.app];
   const spec = resolveSpec(opts.config, opts.app, opts.strategy);
   const templates = await loadTemplates(opts.config.templates, opts.cwd);
   const { state: existing, resourceVersion } = await readState(opts.cluster, spec.namespace, spec.app);
-  if (existing && ACTIVE.includes(existing.phase)) throw inProgress(existing);
+  refuseWhileActive(existing);
 
-  const [stableTrack, canaryTrack] = await chooseTracks(opts.cluster, spec, existing);
-  const stableObject = await opts.cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: deploymentName(spec.app, stableTrack) });
+  const tracks = await chooseTracks(opts.cluster, spec, existing);
+  const stableObject = await opts.cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: deploymentName(spec.app, tracks[0]) });
   const stable = stableObject ? readModel(DeploymentReadModel, stableObject) : undefined;
-  const previousImage = stable?.spec?.template?.spec?.containers?.[0]?.image;
-  const initial = !stable || (stable.spec?.replicas ?? 0) === 0;
-  const notes: string[] = [];
-  if (!initial && previousImage === opts.image) {
-    return report(existing ?? undefined, spec, { notes: [`${spec.app} already runs ${opts.image}: nothing to release`], timedOut: false }, opts.cluster, 0);
-  }
-  const steps = initial ? [{ kind: 'initial' as const }] : compileSteps(appCfg!, spec.strategy);
-  let replicas = spec.replicas;
-  if (spec.router === 'service' && spec.strategy !== 'blueGreen' && !initial) {
-    const check = checkReplicaWeights(steps, spec.replicas, spec.routerConfig.kind === 'service' && spec.routerConfig.scaleUp);
-    if (!check.ok) {
-      throw new ConfigError([
-        {
-          path: `release.apps.${spec.app}`,
-          message: check.message,
-          hint: `set replicas to a count that reaches every weight (e.g. ${checkReplicaWeights(steps, spec.replicas, true).replicas}), change the weights, or set router.service.scaleUp: true`,
-        },
-      ]);
-    }
-    if (check.replicas !== spec.replicas) {
-      notes.push(check.message);
-      replicas = check.replicas;
-    }
-  }
-  const now = new Date().toISOString();
-  const plannedCohorts = spec.strategy === 'gray' ? (appCfg!.strategy.gray?.cohorts ?? []) : [];
-  const state: ReleaseState = {
-    version: 1,
-    app: spec.app,
-    namespace: spec.namespace,
-    revision: (existing?.revision ?? 0) + 1,
-    strategy: spec.strategy,
-    router: spec.router,
-    image: opts.image,
-    ...(previousImage && !initial ? { previousImage } : {}),
-    podAnnotations: opts.podAnnotations ?? {},
-    plannedCohorts,
-    stableTrack,
-    canaryTrack,
-    replicas,
-    steps,
-    stepIndex: 0,
-    stepStartedAt: now,
-    phase: 'Progressing',
-    message: initial ? 'first deploy' : `releasing ${opts.image}`,
-    desired: { weights: { [stableTrack]: 100, [canaryTrack]: 0 }, cohorts: [] },
-    analysisAttempt: 0,
-    analysis: [],
-    irreversibleCommitted: false,
-    startedBy: actor,
-    history: [...(existing?.history ?? [])],
-  };
-  state.history.push(historyEntry(state, actor, 'start', `${spec.strategy} via ${spec.router}${notes.length ? `; ${notes.join('; ')}` : ''}`));
+  const plan = planStart(
+    {
+      spec,
+      appConfig: opts.config.apps[opts.app]!,
+      image: opts.image,
+      ...(opts.podAnnotations ? { podAnnotations: opts.podAnnotations } : {}),
+      existing,
+      tracks,
+      stable: stable ? { image: stable.spec?.template?.spec?.containers?.[0]?.image, replicas: stable.spec?.replicas ?? 0 } : undefined,
+    },
+    actor,
+  );
+  if (plan.kind === 'unchanged') return report(existing ?? undefined, spec, { notes: [plan.note], timedOut: false }, opts.cluster, 0);
+  const { state, notes } = plan;
   // Claim the release first: of two concurrent starts, one create/replace wins and the other
   // gets a 409, re-reads, and is refused if the winner's release is now in progress.
   let rv = resourceVersion;
@@ -119,7 +78,7 @@ export async function startRelease(opts: StartOptions): Promise<ReleaseReport> {
     } catch (e) {
       if (!(e instanceof ConflictError) || attempt >= 8) throw e;
       const again = await readState(opts.cluster, spec.namespace, spec.app);
-      if (again.state && ACTIVE.includes(again.state.phase)) throw inProgress(again.state);
+      refuseWhileActive(again.state);
       rv = again.resourceVersion;
       await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(attempt, 5)));
     }
@@ -128,13 +87,6 @@ export async function startRelease(opts: StartOptions): Promise<ReleaseReport> {
   await ensureObjects(opts.cluster, spec, templates, state);
   const result = await drive(engineOptions(opts, spec, templates, env, actor), state.strategy);
   return report(result.state, spec, { ...result, notes: [...notes, ...result.notes] }, opts.cluster);
-}
-
-function inProgress(s: ReleaseState): UsageError {
-  return new UsageError(
-    `a release of ${s.app} is already in progress (revision ${s.revision}, ${s.image}, ${s.phase}), started by ${describeActor(s.startedBy)}`,
-    { hint: `wait for it, or run \`shardship release promote --app ${s.app}\` / \`shardship release abort --app ${s.app}\`` },
-  );
 }
 
 /** canary/gray: stable + canary. blue-green: the active slot, then the other one. */
@@ -190,120 +142,85 @@ async function existingState(opts: ReleaseOptions): Promise<{ state: ReleaseStat
   return { state, spec: state.strategy === base.strategy ? base : resolveSpec(opts.config, opts.app, state.strategy) };
 }
 
-/** Change the state (with optimistic concurrency), then drive the release from there. */
-async function commandThenDrive(
-  opts: ReleaseOptions,
-  action: 'promote' | 'abort' | 'pause' | 'resume' | 'retry',
-  change: (s: ReleaseState, actor: Actor) => ReleaseState,
-  driveAfter = true,
-): Promise<ReleaseReport> {
+/** Change the state (with optimistic concurrency), then drive the release from there if the transition says so. */
+async function commandThenDrive(opts: ReleaseOptions, transition: (s: ReleaseState, actor: Actor) => CommandTransition): Promise<ReleaseReport> {
   const env = opts.env ?? process.env;
   const actor = actorFromEnv(env);
   const { state, spec } = await existingState(opts);
   const templates = await loadTemplates(opts.config.templates, opts.cwd);
-  change(structuredClone(state), actor); // validate before writing: throws a UsageError when it cannot be done
-  const changedState = await mutateState(opts.cluster, spec.namespace, spec.app, (s) => change(s, actor));
-  if (!driveAfter) return report(changedState, spec, { notes: [], timedOut: false }, opts.cluster);
+  const first = transition(state, actor); // refused here (a UsageError) before anything is written
+  const changedState = await mutateState(opts.cluster, spec.namespace, spec.app, (s) => transition(s, actor).state);
+  if (!first.effects.some((e) => e.type === 'drive')) return report(changedState, spec, { notes: [], timedOut: false }, opts.cluster);
   const result: DriveResult = await drive(engineOptions(opts, spec, templates, env, actor), state.strategy);
-  return report(result.state, spec, result, opts.cluster, undefined, action);
+  return report(result.state, spec, result, opts.cluster, undefined, first.command);
+}
+
+/** What `promote`/`abort --dry-run` print: the transition and what would be done, with nothing written. */
+export interface ReleaseCommandPreview {
+  app: string;
+  namespace: string;
+  command: ReleaseCommand;
+  dryRun: true;
+  from: { revision: number; phase: ReleaseState['phase']; stepIndex: number; step: string; message: string };
+  to: { revision: number; phase: ReleaseState['phase']; stepIndex: number; step: string; message: string };
+  /** History entries the command would add. */
+  history: HistoryEntry[];
+  /** What the executor would do: write the state ConfigMap, then drive. */
+  effects: CommandEffect[];
+  stateObject: string;
+  /** The engine's first round from the new state and the cluster as it is now (when the command drives). */
+  next: ReleaseAction[];
+}
+
+/** The transition a command would make, read-only: the state and the cluster are read, nothing is written. */
+async function previewCommand(opts: ReleaseOptions, transition: (s: ReleaseState, actor: Actor) => CommandTransition): Promise<ReleaseCommandPreview> {
+  const actor = actorFromEnv(opts.env ?? process.env);
+  const { state, spec } = await existingState(opts);
+  const t = transition(state, actor);
+  const drives = t.effects.some((e) => e.type === 'drive');
+  const templates = drives ? await loadTemplates(opts.config.templates, opts.cwd) : undefined;
+  const next = templates ? planNextStep(t.state, spec, await observe(opts.cluster, spec, t.state, makeRouter(opts.cluster, spec, templates, t.state.strategy))) : [];
+  const view = (s: ReleaseState) => ({ revision: s.revision, phase: s.phase, stepIndex: s.stepIndex, step: describeStep(s.steps[s.stepIndex]), message: s.message });
+  return {
+    app: state.app,
+    namespace: state.namespace,
+    command: t.command,
+    dryRun: true,
+    from: view(state),
+    to: view(t.state),
+    history: t.state.history.slice(state.history.length),
+    effects: t.effects,
+    stateObject: `ConfigMap ${state.namespace}/${stateConfigMapName(state.app)}`,
+    next,
+  };
+}
+
+export function previewPromote(opts: ReleaseOptions & { full?: boolean }): Promise<ReleaseCommandPreview> {
+  return previewCommand(opts, (s, actor) => promote(s, { full: Boolean(opts.full) }, actor));
+}
+
+export function previewAbort(opts: ReleaseOptions & { force?: boolean; reason?: string }): Promise<ReleaseCommandPreview> {
+  return previewCommand(opts, (s, actor) => abort(s, { force: Boolean(opts.force), ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }, actor));
 }
 
 export function promoteRelease(opts: ReleaseOptions & { full?: boolean }): Promise<ReleaseReport> {
-  return commandThenDrive(opts, 'promote', (s, actor) => {
-    if (s.phase === 'Completed' || s.phase === 'Aborted') throw new UsageError(`the release of ${s.app} is ${s.phase.toLowerCase()}: nothing to promote`);
-    if (s.phase === 'Aborting') throw new UsageError(`the release of ${s.app} is being aborted`);
-    if (s.userPaused) throw new UsageError(`the release of ${s.app} was paused by ${s.userPaused.who}`, { hint: `run \`shardship release resume --app ${s.app}\`` });
-    const step = s.steps[s.stepIndex];
-    let detail: string;
-    if (opts.full) {
-      s.skipToEnd = true;
-      detail = 'full promotion: skipping remaining pauses, analysis and weights';
-    } else if (step && (step.kind === 'pause' || step.kind === 'analysis' || s.phase === 'Frozen')) {
-      s.history.push(historyEntry(s, actor, 'step', `step ${s.stepIndex + 1}: ${describeStep(step)} skipped by promote`));
-      s.stepIndex++;
-      s.stepStartedAt = actor.at;
-      s.analysisAttempt = 0;
-      detail = `promoted past step ${s.stepIndex}: ${describeStep(step)}`;
-    } else {
-      detail = `nothing to skip at step ${s.stepIndex + 1} (${describeStep(step)}): continuing`;
-    }
-    s.phase = 'Progressing';
-    s.message = detail;
-    s.history.push(historyEntry(s, actor, 'promote', detail));
-    return s;
-  });
+  return commandThenDrive(opts, (s, actor) => promote(s, { full: Boolean(opts.full) }, actor));
 }
 
 export function abortRelease(opts: ReleaseOptions & { force?: boolean; reason?: string }): Promise<ReleaseReport> {
-  return commandThenDrive(opts, 'abort', (s, actor) => {
-    if (s.phase === 'Completed' || s.phase === 'Aborted') throw new UsageError(`the release of ${s.app} is already ${s.phase.toLowerCase()}`);
-    if (s.irreversibleCommitted && !opts.force) {
-      throw new UsageError(`the release of ${s.app} has passed an irreversible step: reverting could break what that step changed`, {
-        hint: 'use `promote` to finish, or `abort --force` if you are sure',
-      });
-    }
-    const reason = opts.reason ?? `aborted by ${actor.who}`;
-    s.phase = 'Aborting';
-    s.abort = { reason, by: actor };
-    s.message = `aborting: ${reason}`;
-    s.history.push(historyEntry(s, actor, 'abort', reason));
-    return s;
-  });
+  return commandThenDrive(opts, (s, actor) => abort(s, { force: Boolean(opts.force), ...(opts.reason !== undefined ? { reason: opts.reason } : {}) }, actor));
 }
 
 export function pauseRelease(opts: ReleaseOptions): Promise<ReleaseReport> {
-  return commandThenDrive(
-    opts,
-    'pause',
-    (s, actor) => {
-      if (!['Progressing', 'Paused'].includes(s.phase)) throw new UsageError(`the release of ${s.app} is ${s.phase.toLowerCase()}: nothing to pause`);
-      s.userPaused = actor;
-      s.phase = 'Paused';
-      s.message = `paused by ${actor.who}`;
-      s.history.push(historyEntry(s, actor, 'pause', `paused by ${actor.who}`));
-      return s;
-    },
-    false,
-  );
+  return commandThenDrive(opts, pause);
 }
 
 export function resumeRelease(opts: ReleaseOptions): Promise<ReleaseReport> {
-  return commandThenDrive(opts, 'resume', (s, actor) => {
-    if (s.phase === 'Completed' || s.phase === 'Aborted') throw new UsageError(`the release of ${s.app} is ${s.phase.toLowerCase()}: nothing to resume`);
-    delete s.userPaused;
-    if (s.phase === 'Paused') s.phase = 'Progressing';
-    s.history.push(historyEntry(s, actor, 'resume', `resumed by ${actor.who}`));
-    return s;
-  });
+  return commandThenDrive(opts, resume);
 }
 
 export function retryRelease(opts: ReleaseOptions): Promise<ReleaseReport> {
-  return commandThenDrive(opts, 'retry', (s, actor) => {
-    if (s.phase === 'Completed') throw new UsageError(`the release of ${s.app} completed: start a new one`);
-    if (s.phase === 'Aborting') throw new UsageError(`the release of ${s.app} is being aborted: wait for it, then retry`);
-    if (s.phase === 'Aborted') {
-      // Same image, same plan, from the top: no dummy commit or config change needed.
-      s.revision++;
-      s.stepIndex = 0;
-      s.analysis = [];
-      s.analysisAttempt = 0;
-      s.irreversibleCommitted = false;
-      delete s.abort;
-      delete s.skipToEnd;
-      delete s.canaryScale;
-      s.desired = { weights: { [s.stableTrack]: 100, [s.canaryTrack]: 0 }, cohorts: [] };
-      s.startedBy = actor;
-    } else {
-      s.analysisAttempt++;
-    }
-    // Measurements of an earlier attempt or revision must not count towards the new one.
-    delete s.analysisProgress;
-    s.stepStartedAt = actor.at;
-    s.phase = 'Progressing';
-    s.message = `retried by ${actor.who}`;
-    s.history.push(historyEntry(s, actor, 'retry', `retry of revision ${s.revision} step ${s.stepIndex + 1}`));
-    return s;
-  });
+  return commandThenDrive(opts, retry);
 }
 
 /** Read-only: the stored state plus the weight read back from the routing object. */

@@ -41,10 +41,19 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
     })
     .option('--stop-on-error', 'start no further database after one fails')
     .option('--lock-timeout <seconds>', 'how long to wait for another apply holding a database', (v) => Number(v), 10)
-    .option('--json', 'print the run report as JSON')
-    .action(async (opts: CommonFlags & { canary?: number; stopOnError?: boolean; lockTimeout: number }) => {
+    .option('--dry-run', 'read every history and print what would run, skip or be refused per database, in which wave; change nothing')
+    .option('--json', 'print the run report (with --dry-run: the plan) as JSON')
+    .action(async (opts: CommonFlags & { canary?: number; stopOnError?: boolean; lockTimeout: number; dryRun?: boolean }) => {
       const { session: s, connections } = await connectSession(ctx, opts);
       try {
+        if (opts.dryRun) {
+          const [{ planApplyRun }, { applyPlanExitCode, renderApplyPlan }] = await Promise.all([import('../../migrate/apply.js'), import('../../migrate/apply-plan-text.js')]);
+          const applyPlan = await planApplyRun(await s.plan(), { connections, config: s.config, ...(opts.canary ? { canary: opts.canary } : {}), stopOnError: Boolean(opts.stopOnError) });
+          if (opts.json) ctx.output.json(versioned(applyPlan));
+          else for (const line of renderApplyPlan(applyPlan, ctx.output.paint)) ctx.output.out(line);
+          ctx.exitCode = applyPlanExitCode(applyPlan);
+          return;
+        }
         const [{ applyMigrations }, { renderApplyText }, { progressReporter }, { copiesFromTopology }] = await Promise.all([
           import('../../migrate/apply.js'),
           import('../../migrate/apply-text.js'),

@@ -6,7 +6,7 @@ import type { CliContext, CommandModule } from '../context.js';
 import { parseDurationFlag } from '../flags.js';
 import { UsageError } from '../../core/errors.js';
 import { versioned } from '../../core/output.js';
-import type { ReleaseOptions, ReleaseReport } from '../../release/index.js';
+import type { ReleaseCommandPreview, ReleaseOptions, ReleaseReport } from '../../release/index.js';
 import { stopOnSignals } from '../signals.js';
 
 interface CommonFlags {
@@ -70,6 +70,12 @@ async function emit(ctx: CliContext, flags: { json?: boolean }, r: ReleaseReport
   ctx.exitCode = r.exitCode;
 }
 
+async function emitPreview(ctx: CliContext, flags: { json?: boolean }, p: ReleaseCommandPreview): Promise<void> {
+  if (flags.json) ctx.output.json(versioned(p));
+  else for (const line of (await import('../../release/transition-text.js')).renderCommandPreview(p, ctx.output.paint)) ctx.output.out(line);
+  ctx.exitCode = 0;
+}
+
 function parseAnnotations(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {
@@ -120,17 +126,23 @@ export const registerRelease: CommandModule = (program, ctx) => {
   driving(common(release.command('promote')))
     .description('skip the current pause or analysis and continue (--full: go straight to the end)')
     .option('--full', 'skip every remaining pause, analysis and weight step')
-    .action(async (flags: CommonFlags & { full?: boolean }) => {
-      const { promoteRelease } = await import('../../release/index.js');
-      await emit(ctx, flags, await promoteRelease({ ...(await buildOptions(ctx, flags)), full: Boolean(flags.full) }));
+    .option('--dry-run', 'print the transition and what it would do; write nothing')
+    .action(async (flags: CommonFlags & { full?: boolean; dryRun?: boolean }) => {
+      const { previewPromote, promoteRelease } = await import('../../release/index.js');
+      const opts = { ...(await buildOptions(ctx, flags)), full: Boolean(flags.full) };
+      if (flags.dryRun) return emitPreview(ctx, flags, await previewPromote(opts));
+      await emit(ctx, flags, await promoteRelease(opts));
     });
 
   driving(common(release.command('abort')))
     .description('send all traffic back to stable (in one write) and scale the new version away')
     .option('--force', 'abort even after an irreversible step')
-    .action(async (flags: CommonFlags & { force?: boolean }) => {
-      const { abortRelease } = await import('../../release/index.js');
-      await emit(ctx, flags, await abortRelease({ ...(await buildOptions(ctx, flags)), force: Boolean(flags.force) }));
+    .option('--dry-run', 'print the transition and what it would do; write nothing')
+    .action(async (flags: CommonFlags & { force?: boolean; dryRun?: boolean }) => {
+      const { abortRelease, previewAbort } = await import('../../release/index.js');
+      const opts = { ...(await buildOptions(ctx, flags)), force: Boolean(flags.force) };
+      if (flags.dryRun) return emitPreview(ctx, flags, await previewAbort(opts));
+      await emit(ctx, flags, await abortRelease(opts));
     });
 
   common(release.command('pause'))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareVersions, decideMigration, type HistoryRow } from '../../../pipeline/migrate/history.js';
-import { deferrableProgress, interleaveByNode, planWaves } from '../../../pipeline/migrate/apply.js';
+import { deferrableProgress } from '../../../pipeline/migrate/apply.js';
+import { interleaveByNode, planWaves } from '../../../pipeline/migrate/apply-plan.js';
 import { describeHolder, lockName } from '../../../pipeline/migrate/locks.js';
 import type { PhysicalStatement, PlannedMigration } from '../../../pipeline/migrate/plan-types.js';
 
