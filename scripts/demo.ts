@@ -156,6 +156,7 @@ async function gateStage(repo: string, report: PipelineReport): Promise<DemoStag
 const running: { stop(): Promise<void> }[] = [];
 
 /** What each stage's services need in the CLI's environment; the pipeline step uses them all. */
+let demoShards: ShardNodes | undefined;
 const stageEnv: { docker?: NodeJS.ProcessEnv; db?: Record<string, string>; release?: Record<string, string> } = {};
 let cluster: { traffic: TrafficGenerator; prom: RunningPrometheus } | undefined;
 
@@ -196,6 +197,7 @@ async function buildStage(repo: string, report: PipelineReport): Promise<DemoSta
 async function migrateStage(repo: string, report: PipelineReport): Promise<DemoStage> {
   heading('migrate: logical migrations on every physical shard (MariaDB)');
   const shards: ShardNodes = await startShardNodes(2);
+  demoShards = shards;
   running.push({ stop: () => shards.stopAll() });
   const [n1, n2] = shards.nodes;
   for (const [node, dbs] of [[n1!, ['loan_0', 'loan_1']], [n2!, ['loan_2', 'loan_3']]] as const) {
@@ -246,6 +248,36 @@ async function migrateStage(repo: string, report: PipelineReport): Promise<DemoS
   const afterUndo = await shardship(['migrate', 'verify', '--env', 'production'], { cwd: repo, env });
   expectCode('migrate verify (after undo)', afterUndo, 0);
   return { name: 'migrate', ok: true, detail: `2 migrations on 4 databases / 2 nodes; re-apply a no-op; no drift; backup ${backupId} verified; a DROP COLUMN snapshotted and undone`, runs };
+}
+
+/**
+ * A preview environment for the demo's pull request: its namespace, ShardingSphere-Proxy and
+ * apps on the control plane, and its own databases on the MariaDB nodes, migrated and verified;
+ * then removed, with nothing left.
+ */
+async function envStage(repo: string, image: string): Promise<DemoStage> {
+  heading('env: a preview environment for PR #7 (namespace, proxy, apps and its own migrated shards)');
+  if (!demoShards || !stageEnv.db || !stageEnv.release) throw new Error('env: the migrate and release stages must run first');
+  // env up creates a database user per environment: the node's user needs GRANT OPTION (docs/environments.md).
+  for (const n of demoShards.nodes) await rootQuery(n, "GRANT ALL PRIVILEGES ON *.* TO 'shardship'@'127.0.0.1' WITH GRANT OPTION");
+  const env = { ...stageEnv.db, ...stageEnv.release };
+  const runs: CliRun[] = [];
+  const t0 = Date.now();
+  const up = await shardship(['env', 'up', 'pr-7', '--from', 'production', '--image', image, '--pr', '7', '--wait', '2m'], { cwd: repo, env });
+  runs.push(up);
+  expectCode('env up pr-7', up, 0);
+  const upSeconds = (Date.now() - t0) / 1000;
+  const list = await shardship(['env', 'list'], { cwd: repo, env });
+  runs.push(list);
+  expectCode('env list', list, 0);
+  if (!list.stdout.includes('pr-7')) throw new Error('env list does not show pr-7');
+  const made = (await Promise.all(demoShards.nodes.map((n) => rootQuery(n, "SHOW DATABASES LIKE 'env\\_pr\\_7%'")))).flat().length;
+  const down = await shardship(['env', 'down', 'pr-7', '--wait', '2m'], { cwd: repo, env });
+  runs.push(down);
+  expectCode('env down pr-7', down, 0);
+  const left = (await Promise.all(demoShards.nodes.map((n) => rootQuery(n, "SHOW DATABASES LIKE 'env\\_pr\\_7%'")))).flat().length;
+  if (made === 0 || left !== 0) throw new Error(`env: ${made} databases made, ${left} left after down`);
+  return { name: 'env', ok: true, detail: `preview environment pr-7 ready in ${upSeconds.toFixed(1)}s (${made} databases migrated and verified, proxy and apps), then removed with nothing left`, runs };
 }
 
 /**
@@ -505,6 +537,7 @@ async function main(): Promise<void> {
     stages.push(built);
     stages.push(await migrateStage(repo, report));
     stages.push(await releaseStage(repo, built.image!, report));
+    stages.push(await envStage(repo, built.image!));
     stages.push(await pipelineStage(work, repo, report));
   } finally {
     for (const s of running.reverse()) await s.stop().catch(() => undefined);

@@ -26,7 +26,14 @@ export function currentActor(env: NodeJS.ProcessEnv): ActorIdentity {
       ...label,
     };
   }
-  return { who: env.USER ?? env.LOGNAME ?? localUser() ?? 'unknown', host: hostname(), ...label };
+  // A run id without an actor (a runner that sets only GITHUB_RUN_ID) still names its run.
+  return {
+    who: env.USER ?? env.LOGNAME ?? localUser() ?? 'unknown',
+    host: hostname(),
+    ...(env.GITHUB_RUN_ID ? { runId: env.GITHUB_RUN_ID } : {}),
+    ...(env.GITHUB_WORKFLOW ? { workflow: env.GITHUB_WORKFLOW } : {}),
+    ...label,
+  };
 }
 
 /** The one-line form history rows record: the label, else `actor (owner/repo run N)`, else `user@host`. */
