@@ -14,6 +14,8 @@ export const commandLoaders: Record<string, () => Promise<CommandModule[]>> = {
   release: async () => [(await import('./release.js')).registerRelease],
   backup: async () => [(await import('./backup.js')).registerBackup],
   run: async () => [(await import('./run.js')).registerRun],
+  // `env render-shards` (env-shards.ts) attaches to the `env` command.
+  env: async () => [(await import('./env-shards.js')).registerEnvRenderShards],
 };
 
 /** The modules for `argv`: only the named command's, or all of them (help, unknown command). */
