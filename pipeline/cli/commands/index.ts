@@ -15,6 +15,8 @@ export const commandLoaders: Record<string, () => Promise<CommandModule[]>> = {
   backup: async () => [(await import('./backup.js')).registerBackup],
   env: async () => [(await import('./env.js')).registerEnv],
   run: async () => [(await import('./run.js')).registerRun],
+  // `env render-shards` (env-shards.ts) attaches to the `env` command.
+  env: async () => [(await import('./env-shards.js')).registerEnvRenderShards],
 };
 
 /** The modules for `argv`: only the named command's, or all of them (help, unknown command). */
