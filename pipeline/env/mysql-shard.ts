@@ -1,7 +1,7 @@
 // In-cluster shard hosts for users who run MySQL in Kubernetes: per node of the topology a
 // headless Service and a one-replica StatefulSet (deploy-templates/mysql-shard) holding that
 // node's physical databases. Pure given the template texts. (On the test machine the databases
-// run on local MariaDB hosts instead: KWOK pods run no containers; docs/environments-proxy.md.)
+// run on local MariaDB hosts instead: KWOK pods run no containers; docs/environments.md.)
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../core/errors.js';
 import type { KubeObject } from '../core/cluster.js';

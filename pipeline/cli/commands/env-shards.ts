@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { versioned } from '../../core/output.js';
 import type { CliContext, CommandModule } from '../context.js';
-import { chooseEnvironment } from './migrate.js';
+import { chooseEnvironment } from '../../session/migrate.js';
 
 interface RenderShardsFlags {
   config: string;

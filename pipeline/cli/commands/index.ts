@@ -13,10 +13,9 @@ export const commandLoaders: Record<string, () => Promise<CommandModule[]>> = {
   migrate: async () => [(await import('./migrate.js')).registerMigrate, (await import('./migrate-apply.js')).registerMigrateApply, (await import('./migrate-undo.js')).registerMigrateUndo],
   release: async () => [(await import('./release.js')).registerRelease],
   backup: async () => [(await import('./backup.js')).registerBackup],
-  env: async () => [(await import('./env.js')).registerEnv],
   run: async () => [(await import('./run.js')).registerRun],
   // `env render-shards` (env-shards.ts) attaches to the `env` command.
-  env: async () => [(await import('./env-shards.js')).registerEnvRenderShards],
+  env: async () => [(await import('./env.js')).registerEnv, (await import('./env-shards.js')).registerEnvRenderShards],
 };
 
 /** The modules for `argv`: only the named command's, or all of them (help, unknown command). */

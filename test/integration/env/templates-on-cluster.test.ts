@@ -10,7 +10,7 @@ import { main } from '../../../pipeline/cli/main.js';
 import { memoryOutput } from '../../../pipeline/core/output.js';
 import { renderShardHostObjects } from '../../../pipeline/env/mysql-shard.js';
 import { renderProxyObjects } from '../../../pipeline/env/proxy.js';
-import type { KubeObject } from '../../../pipeline/kube/types.js';
+import type { KubeObject } from '../../../pipeline/core/cluster.js';
 import { exportShardingSphere } from '../../../pipeline/migrate/shardingsphere-export.js';
 import { kubectlRun } from '../../support/cluster/control-plane.js';
 import { useTestNamespace } from '../../support/cluster/namespace.js';
