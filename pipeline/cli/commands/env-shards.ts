@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 import { versioned } from '../../core/output.js';
 import type { CliContext, CommandModule } from '../context.js';
-import { chooseEnvironment } from '../../session/migrate.js';
 
 interface RenderShardsFlags {
   config: string;
@@ -34,12 +33,13 @@ export const registerEnvRenderShards: CommandModule = (program: Command, ctx: Cl
     .option('--ephemeral', 'volumes deleted with the hosts, hosts only prefer separate machines (preview environments)')
     .option('--json', 'print the objects as a JSON list')
     .action(async (opts: RenderShardsFlags) => {
-      const [{ loadConfig }, { migrateSection }, { resolveTopology }, { renderShardHostObjects }, { stringify }] = await Promise.all([
+      const [{ loadConfig }, { migrateSection }, { resolveTopology }, { renderShardHostObjects }, { stringify }, { chooseEnvironment }] = await Promise.all([
         import('../../config/load.js'),
         import('../../migrate/plan.js'),
         import('../../migrate/topology.js'),
         import('../../env/mysql-shard.js'),
         import('yaml'),
+        import('../../session/migrate.js'),
       ]);
       const loaded = await loadConfig(ctx.cwd, opts.config);
       const config = migrateSection(loaded.config);
