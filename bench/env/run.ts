@@ -18,7 +18,7 @@ import { resolveTopology } from '../../pipeline/migrate/topology.js';
 import { createShardConnector } from '../../pipeline/mysql/pool.js';
 import { loadTemplates } from '../../pipeline/release/render.js';
 import { resolveSpec } from '../../pipeline/release/spec.js';
-import { kubectlRun, sharedControlPlane } from '../../test/support/cluster/control-plane.js';
+import { healthy, kubectlRun, readState, sharedControlPlane, stopSharedControlPlane } from '../../test/support/cluster/control-plane.js';
 import { rootQuery, startShardNodes } from '../../test/support/mariadb.js';
 import { removeDir, tempDir } from '../../test/support/service.js';
 
@@ -43,6 +43,9 @@ migrate:
 
 async function main(): Promise<void> {
   const dir = tempDir('bench-env');
+  // A control plane this bench starts is stopped at the end; one already running is left as it was.
+  const before = readState();
+  const wasRunning = before ? await healthy(before) : false;
   const [plane, nodes] = await Promise.all([sharedControlPlane(), startShardNodes(2)]);
   for (const n of nodes.nodes) await rootQuery(n, "GRANT ALL PRIVILEGES ON *.* TO 'shardship'@'127.0.0.1' WITH GRANT OPTION");
   const topology = resolveTopology(ShardshipConfig.parse(parse(TOPOLOGY)).migrate!, 'prod');
@@ -114,6 +117,7 @@ async function main(): Promise<void> {
     await shards.end();
     await nodes.stopAll();
     removeDir(dir);
+    if (!wasRunning) await stopSharedControlPlane();
   }
 }
 
