@@ -39,8 +39,12 @@ export interface MigrateSession {
   appliedVersions(): Promise<Map<string, Set<string>>>;
   /** The backup stage's pre-migration snapshot (migrate.snapshotBefore), as the executor's `beforeStatement` port. */
   snapshotBefore(): Promise<ApplyOptions['beforeStatement']>;
-  /** The executor's adapters and identity for `applyMigrations`. */
-  applyOptions(connections: ShardConnector): Promise<Pick<ApplyOptions, 'connections' | 'config' | 'nodeConcurrency' | 'appliedBy' | 'onlineSchemaChange'>>;
+  /**
+   * The executor's adapters, identity, pre-migration snapshot (migrate.snapshotBefore) and
+   * after-check scope (every copy of every touched table) for `applyMigrations`: one set for
+   * `migrate apply` and the pipeline's migrate step alike.
+   */
+  applyOptions(connections: ShardConnector): Promise<Pick<ApplyOptions, 'connections' | 'config' | 'nodeConcurrency' | 'appliedBy' | 'onlineSchemaChange' | 'beforeStatement' | 'tables'>>;
 }
 
 /** `--env`, or the only environment there is. */
@@ -69,7 +73,7 @@ export function openMigrateSession(input: MigrateSessionInput): MigrateSession {
       queryTimeoutMs: durationMs(input.config.timeouts.mysqlQuery),
     });
   };
-  return {
+  const session: MigrateSession = {
     config,
     environment,
     topology,
@@ -91,10 +95,14 @@ export function openMigrateSession(input: MigrateSessionInput): MigrateSession {
       return snapshotHook(mode, await readMigrations(resolve(input.cwd, config.directory), { cwd: input.cwd }));
     },
     applyOptions: async (connections) => {
-      const { onlineSchemaChangerFor } = await import('../pt-osc/pt-online-schema-change.js');
+      const [{ onlineSchemaChangerFor }, { copiesFromTopology }] = await Promise.all([import('../pt-osc/pt-online-schema-change.js'), import('../migrate/verify.js')]);
       const onlineSchemaChange = await onlineSchemaChangerFor(config, topology, input.env);
+      const beforeStatement = await session.snapshotBefore();
       return {
         ...(onlineSchemaChange ? { onlineSchemaChange } : {}),
+        ...(beforeStatement ? { beforeStatement } : {}),
+        // The after-check is `migrate verify` over the tables the plan touches.
+        tables: copiesFromTopology(topology),
         connections,
         config,
         nodeConcurrency: Object.fromEntries(topology.nodes.map((n) => [n.name, n.concurrency])),
@@ -102,4 +110,5 @@ export function openMigrateSession(input: MigrateSessionInput): MigrateSession {
       };
     },
   };
+  return session;
 }

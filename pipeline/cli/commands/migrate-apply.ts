@@ -54,26 +54,21 @@ export const registerMigrateApply: CommandModule = (program: Command, ctx: CliCo
           ctx.exitCode = applyPlanExitCode(applyPlan);
           return;
         }
-        const [{ applyMigrations }, { renderApplyText }, { progressReporter }, { copiesFromTopology }] = await Promise.all([
+        const [{ applyMigrations }, { renderApplyText }, { progressReporter }] = await Promise.all([
           import('../../migrate/apply.js'),
           import('../../migrate/apply-text.js'),
           import('../../migrate/progress.js'),
-          import('../../migrate/verify.js'),
         ]);
         const plan = await s.plan();
         const ports = await s.applyOptions(connections);
         for (const f of plan.findings.filter((x) => x.severity === 'error')) ctx.output.err(`${ctx.output.paint.yellow('lint')} ${f.file}:${f.line} ${f.ruleId}: ${f.message}`);
         const progress = progressReporter(opts.json ? { ...ctx.output, isTTY: false } : ctx.output);
-        const beforeStatement = await s.snapshotBefore();
         const run = await applyMigrations(plan, {
           ...ports,
-          ...(beforeStatement ? { beforeStatement } : {}),
           ...(opts.canary ? { canary: opts.canary } : {}),
           stopOnError: Boolean(opts.stopOnError),
           lockTimeoutSeconds: opts.lockTimeout,
           onProgress: (e) => progress.onProgress(e),
-          // The after-check is `migrate verify` over the tables the plan touches.
-          tables: copiesFromTopology(s.topology),
         });
         progress.finish();
         if (opts.json) ctx.output.json(versioned(run));
