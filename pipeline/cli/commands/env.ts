@@ -11,6 +11,7 @@ import type { ShardshipConfig } from '../../config/schema.js';
 import type { EnvConfig } from '../../config/env.js';
 import type { LoadedConfig } from '../../config/load.js';
 import type { ShardConnector } from '../../core/shards.js';
+import type { MigrateSession } from '../../session/migrate.js';
 import type { BulkUpReport, UpReport } from '../../env/up.js';
 import type { DownReport, GcReport } from '../../env/down.js';
 import type { EnvironmentSummary } from '../../env/list.js';
@@ -40,23 +41,16 @@ async function cluster(ctx: CliContext, flags: CommonFlags, config: ShardshipCon
   return connectCluster({ ...(kubeconfigPath ? { kubeconfigPath } : {}), requestTimeoutMs: durationMs(config.timeouts.kubernetes) });
 }
 
-/** One connector per source environment, opened on first use, all ended by `end`. */
+/** One migrate session (topology, connector) per source environment, connected on first use, all ended by `end`. */
 async function shardsBySource(ctx: CliContext, loaded: Loaded) {
-  const [{ migrateSection }, { resolveTopology }, { openMigrateSession }] = await Promise.all([import('../../migrate/plan.js'), import('../../migrate/topology.js'), import('../../session/migrate.js')]);
-  const opened = new Map<string, Promise<ShardConnector>>();
-  const connectors = new Map<string, ShardConnector>();
-  const migrate = migrateSection(loaded.config);
-  const get = async (from: string): Promise<ShardConnector> => {
-    let c = opened.get(from);
-    if (!c) {
-      c = openMigrateSession({ cwd: ctx.cwd, config: loaded.config, ...(loaded.source ? { source: loaded.source } : {}), environment: from, env: ctx.env })
-        .connect()
-        .then((x) => (connectors.set(from, x), x));
-      opened.set(from, c);
-    }
-    return c;
-  };
-  return { get, topology: (from: string) => resolveTopology(migrate, from, loaded.source), end: async () => void (await Promise.all([...connectors.values()].map((c) => c.end()))) };
+  const { openMigrateSession } = await import('../../session/migrate.js');
+  const sessions = new Map<string, MigrateSession>();
+  const connectors = new Map<string, Promise<ShardConnector>>();
+  const session = (from: string): MigrateSession =>
+    sessions.get(from) ?? sessions.set(from, openMigrateSession({ cwd: ctx.cwd, config: loaded.config, ...(loaded.source ? { source: loaded.source } : {}), environment: from, env: ctx.env })).get(from)!;
+  const get = (from: string): Promise<ShardConnector> => connectors.get(from) ?? connectors.set(from, session(from).connect()).get(from)!;
+  const end = async () => void (await Promise.all([...connectors.values()].map((c) => c.then((x) => x.end(), () => undefined))));
+  return { get, topology: (from: string) => session(from).topology, end };
 }
 
 /** Names from NAME, or --count N --prefix P (P1..PN), or --names-file (one per line). */
